@@ -1,0 +1,100 @@
+"""GET endpoints of the catalogue: muscles, assessments, compensations, rulesets, exercises, equipment."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import CatalogueDep
+from app.api.responses import problems
+from app.domain.model import Phase
+from app.schemas.catalogue import (
+    AssessmentPublic,
+    CompensationPublic,
+    EquipmentPublic,
+    ExercisePublic,
+    MusclePublic,
+    Page,
+    RulesetPublic,
+    RulesetSummary,
+)
+from app.services import catalogue as service
+
+router = APIRouter(tags=["catalogue"])
+
+
+@router.get("/muscles", summary="List muscles and groups")
+def list_muscles(catalogue: CatalogueDep) -> list[MusclePublic]:
+    """Every muscle, part, group and fascia the rulesets and exercises refer to, by id."""
+    return service.list_muscles(catalogue)
+
+
+@router.get("/muscles/{slug}", summary="Read one muscle", responses=problems(404))
+def get_muscle(catalogue: CatalogueDep, slug: str) -> MusclePublic:
+    """One muscle with its groups and members."""
+    return service.get_muscle(catalogue, slug)
+
+
+@router.get("/assessments", summary="List assessment types and their compensations")
+def list_assessments(catalogue: CatalogueDep) -> list[AssessmentPublic]:
+    """The movement assessments and, for each, the compensations it can find."""
+    return service.list_assessments(catalogue)
+
+
+@router.get("/compensations", summary="List compensations", responses=problems(422))
+def list_compensations(
+    catalogue: CatalogueDep,
+    assessment: Annotated[str | None, Query(description="Only those of this assessment type.")] = None,
+) -> list[CompensationPublic]:
+    """Compensations (observations) with the assessments, views and checkpoints they belong to."""
+    return service.list_compensations(catalogue, assessment)
+
+
+@router.get("/rulesets", summary="List rulesets")
+def list_rulesets(catalogue: CatalogueDep) -> list[RulesetSummary]:
+    """The evidence rulesets (textbook editions) that map compensations to muscles."""
+    return service.list_rulesets(catalogue)
+
+
+@router.get("/rulesets/{slug}", summary="Read one ruleset with its rows", responses=problems(404))
+def get_ruleset(catalogue: CatalogueDep, slug: str) -> RulesetPublic:
+    """Every row of the ruleset: compensation to probable overactive and underactive muscles, with laterality."""
+    return service.get_ruleset(catalogue, slug)
+
+
+@router.get("/exercises", summary="Search exercises", responses=problems(422))
+def list_exercises(
+    catalogue: CatalogueDep,
+    phase: Annotated[Phase | None, Query(description="Only this phase.")] = None,
+    muscle: Annotated[
+        str | None,
+        Query(description="Only exercises serving this muscle (a group matches its members and a member its groups)."),
+    ] = None,
+    equipment: Annotated[
+        list[str] | None,
+        Query(
+            description="Equipment the user has (repeat or comma-separate ids); only exercises "
+            "needing nothing else. An empty value means bodyweight only."
+        ),
+    ] = None,
+    level: Annotated[int | None, Query(ge=1, le=3, description="Only this level (1-3).")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Text search in name, description and cues.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[ExercisePublic]:
+    """Exercises of the library, filtered, in a stable order (by slug), with the total before paging."""
+    have = service.parse_equipment(catalogue, equipment, "equipment")
+    return service.list_exercises(
+        catalogue, phase=phase, muscle=muscle, equipment=have, level=level, q=q, limit=limit, offset=offset
+    )
+
+
+@router.get("/exercises/{slug}", summary="Read one exercise", responses=problems(404))
+def get_exercise(catalogue: CatalogueDep, slug: str) -> ExercisePublic:
+    """One exercise with instructions, cues, equipment and default acute variables."""
+    return service.get_exercise(catalogue, slug)
+
+
+@router.get("/equipment", summary="List equipment")
+def list_equipment(catalogue: CatalogueDep) -> list[EquipmentPublic]:
+    """Equipment ids that exercises need and that a client may list as available."""
+    return service.list_equipment(catalogue)

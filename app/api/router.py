@@ -1,0 +1,8 @@
+"""The /v1 API: every versioned route module, included once."""
+
+from fastapi import APIRouter
+
+from app.api import catalogue
+
+api_router = APIRouter(prefix="/v1")
+api_router.include_router(catalogue.router)

@@ -1,0 +1,43 @@
+"""Runtime settings, read from the environment (prefix CEPLAN_) and an optional .env file."""
+
+from functools import lru_cache
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CEPLAN_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./ceplan.db",
+        description="SQLAlchemy URL. SQLite (the default) needs no set-up; PostgreSQL is the production database.",
+    )
+    auto_migrate: bool | None = Field(
+        default=None,
+        description="Migrate and seed at start. Unset means: yes for SQLite, no for PostgreSQL.",
+    )
+    seed_dir: str = Field(default="seed", description="Folder of the seed YAML files.")
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg_driver(cls, url: str) -> str:
+        # A bare postgresql:// URL would pick psycopg2, which we do not ship.
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url.removeprefix(prefix)
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,256 @@
+"""The shapes of the YAML files in seed/, validated strictly before anything touches the database."""
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Slug = str
+Phase = Literal["inhibit", "lengthen", "activate", "integrate"]
+RISK_TAGS = (
+    "smr",
+    "smr_lower_limb",
+    "stretch",
+    "supine",
+    "prone",
+    "single_leg",
+    "head_below_heart",
+    "loaded_spinal_flexion",
+    "high_impact",
+    "overhead",
+)
+RiskTag = Literal[
+    "smr",
+    "smr_lower_limb",
+    "stretch",
+    "supine",
+    "prone",
+    "single_leg",
+    "head_below_heart",
+    "loaded_spinal_flexion",
+    "high_impact",
+    "overhead",
+]
+
+
+class SeedError(Exception):
+    """The seed files are malformed or inconsistent; nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("seed files are not valid:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+class SeedModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MuscleFile(SeedModel):
+    slug: Slug
+    name: str
+    region: Literal["lower_leg", "thigh", "hip", "trunk", "shoulder", "neck"]
+    kind: Literal["muscle", "part", "group", "fascia"]
+    member_of: list[Slug] = []
+    smr_safe: bool
+    source: str
+
+
+class EquipmentFile(SeedModel):
+    slug: Slug
+    name: str
+    description: str
+    source: str
+
+
+class PlacementFile(SeedModel):
+    assessment: Literal["overhead_squat", "single_leg_squat", "push", "pull", "static_posture"]
+    view: Literal["anterior", "lateral", "posterior"]
+    checkpoint: Literal["foot_ankle", "knee", "lphc", "shoulder", "head_neck"]
+
+
+class CompensationFile(SeedModel):
+    slug: Slug
+    name: str
+    description: str
+    lateral: bool
+    excludes: list[Slug] = []
+    assessments: list[PlacementFile] = Field(min_length=1)
+    source: str
+
+
+class AssessmentFile(SeedModel):
+    slug: Literal["overhead_squat", "single_leg_squat", "push", "pull", "static_posture"]
+    name: str
+    description: str
+    source: str
+
+
+class SidedMuscles(SeedModel):
+    same: list[Slug] = []
+    opposite: list[Slug] = []
+    unspecified: list[Slug] = []
+
+
+class RulesetRowFile(SeedModel):
+    assessment: Slug
+    compensation: Slug
+    confidence: str
+    source: str
+    overactive: SidedMuscles = SidedMuscles()
+    underactive: SidedMuscles = SidedMuscles()
+
+
+class RulesetFile(SeedModel):
+    slug: Slug
+    name: str
+    description: str = ""
+    default: bool = False
+    source: str
+    rows: list[RulesetRowFile] = Field(min_length=1)
+
+
+class DosageFile(SeedModel):
+    sets: int = Field(gt=0)
+    reps: int | None = Field(default=None, gt=0)
+    hold_seconds: int | None = Field(default=None, gt=0)
+    tempo: str
+    rest_seconds: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _has_a_dose(self) -> "DosageFile":
+        if self.reps is None and self.hold_seconds is None:
+            raise ValueError("a dosage needs reps or hold_seconds")
+        return self
+
+
+class ExerciseFile(SeedModel):
+    slug: Slug
+    name: str
+    phase: Phase
+    modality: Literal[
+        "smr",
+        "static_stretch",
+        "active_stretch",
+        "neuromuscular_stretch",
+        "isolated_strengthening",
+        "positional_isometric",
+        "integrated_dynamic",
+    ]
+    targets: list[Slug] = Field(min_length=1)
+    equipment: list[Slug] = []
+    level: int = Field(ge=1, le=3)
+    unilateral: bool
+    tags: list[RiskTag] = []
+    regression: Slug | None = None
+    progression: Slug | None = None
+    description: str
+    instructions: list[str] = Field(min_length=1)
+    cues: list[str] = []
+    defaults: DosageFile
+    source: str
+    region: Literal["lower_body", "upper_body", "total_body"] | None = None
+    for_compensations: list[Slug] = []
+
+
+class ConditionFile(SeedModel):
+    slug: Slug
+    name: str
+    description: str
+    action: Literal["refer", "exclude", "caution"]
+    excludes: list[RiskTag] = []
+    message: str
+    source: str
+
+
+class LifestyleFile(SeedModel):
+    slug: Slug
+    title: str
+    note: str
+    when_compensations: list[Slug] = []
+    when_muscles_overactive: list[Slug] = []
+    when_past_injury: bool = False
+    always: bool = False
+    source: str
+
+
+class PhaseVariablesFile(SeedModel):
+    sets: int = Field(gt=0)
+    reps: int | None = Field(default=None, gt=0)
+    hold_seconds: int | None = Field(default=None, gt=0)
+    tempo: str
+    seconds_per_rep: int = Field(default=0, ge=0)
+    rest_seconds: int = Field(ge=0)
+    max_exercises: int = Field(ge=0)
+
+
+class ModeFile(SeedModel):
+    frequency_per_week: str
+    reassess_after_weeks: int = Field(gt=0)
+    transition_seconds: int = Field(ge=0)
+    phases: dict[Phase, PhaseVariablesFile]
+
+
+class TemplateVersionFile(SeedModel):
+    version: int = Field(gt=0)
+    status: Literal["draft", "published", "retired"]
+    modes: dict[Literal["standalone", "warm_up", "cool_down"], ModeFile]
+    source: str
+
+
+class TemplateFile(SeedModel):
+    slug: Slug
+    title: str
+    description: str
+    default: bool = False
+    source: str
+    versions: list[TemplateVersionFile] = Field(min_length=1)
+
+
+class SeedBundle(SeedModel):
+    """Everything in seed/, parsed and cross-checked."""
+
+    muscles: list[MuscleFile]
+    equipment: list[EquipmentFile]
+    assessments: list[AssessmentFile]
+    compensations: list[CompensationFile]
+    rulesets: list[RulesetFile]
+    exercises: list[ExerciseFile]
+    conditions: list[ConditionFile]
+    lifestyle: list[LifestyleFile]
+    screening: dict[str, Any]
+    templates: list[TemplateFile]
+
+
+def _read(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _read_list(folder: Path) -> list[Any]:
+    items: list[Any] = []
+    for path in sorted(folder.glob("*.yaml")):
+        loaded = _read(path)
+        items.extend(loaded if isinstance(loaded, list) else [loaded])
+    return items
+
+
+def read_seed(seed_dir: Path) -> SeedBundle:
+    try:
+        files = {
+            "muscles": _read(seed_dir / "muscles.yaml"),
+            "equipment": _read(seed_dir / "equipment.yaml"),
+            "assessments": _read(seed_dir / "assessments.yaml"),
+            "compensations": _read(seed_dir / "compensations.yaml"),
+            "rulesets": _read_list(seed_dir / "rulesets"),
+            "exercises": _read_list(seed_dir / "exercises"),
+            "conditions": _read(seed_dir / "conditions.yaml"),
+            "lifestyle": _read(seed_dir / "lifestyle.yaml"),
+            "screening": _read(seed_dir / "screening.yaml"),
+            "templates": _read_list(seed_dir / "templates"),
+        }
+        return SeedBundle.model_validate(files)
+    except (OSError, yaml.YAMLError) as error:
+        raise SeedError([str(error)]) from error
+    except ValidationError as error:
+        raise SeedError([f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]) from error

@@ -1,0 +1,148 @@
+"""An immutable snapshot of the knowledge base, with the lookups the rules need.
+
+Built once from storage and shared by every request; nothing here touches a database.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from app.domain.model import (
+    Assessment,
+    Compensation,
+    Condition,
+    Equipment,
+    Exercise,
+    LifestyleNote,
+    Muscle,
+    Phase,
+    Ruleset,
+    RulesetRow,
+    TemplateVersion,
+)
+
+
+def _by_slug(items: Iterable[Any]) -> dict[str, Any]:
+    return {item.slug: item for item in items}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    revision: int
+    muscles: Mapping[str, Muscle]
+    assessments: Mapping[str, Assessment]
+    compensations: Mapping[str, Compensation]
+    rulesets: Mapping[str, Ruleset]
+    equipment: Mapping[str, Equipment]
+    exercises: Mapping[str, Exercise]
+    conditions: Mapping[str, Condition]
+    lifestyle: tuple[LifestyleNote, ...]
+    screening: Mapping[str, Any]
+    templates: Mapping[str, tuple[TemplateVersion, ...]] = field(default_factory=dict)
+    default_template: str = ""
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        revision: int,
+        muscles: Iterable[Muscle],
+        assessments: Iterable[Assessment],
+        compensations: Iterable[Compensation],
+        rulesets: Iterable[Ruleset],
+        equipment: Iterable[Equipment],
+        exercises: Iterable[Exercise],
+        conditions: Iterable[Condition],
+        lifestyle: Iterable[LifestyleNote] = (),
+        screening: Mapping[str, Any] | None = None,
+        templates: Iterable[TemplateVersion] = (),
+        default_template: str = "",
+    ) -> "Catalogue":
+        versions: dict[str, list[TemplateVersion]] = {}
+        for version in templates:
+            versions.setdefault(version.template, []).append(version)
+        return cls(
+            revision=revision,
+            muscles=_by_slug(sorted(muscles, key=lambda m: m.slug)),
+            assessments=_by_slug(assessments),
+            compensations=_by_slug(sorted(compensations, key=lambda c: c.slug)),
+            rulesets=_by_slug(rulesets),
+            equipment=_by_slug(sorted(equipment, key=lambda e: e.slug)),
+            exercises=_by_slug(sorted(exercises, key=lambda e: e.slug)),
+            conditions=_by_slug(sorted(conditions, key=lambda c: c.slug)),
+            lifestyle=tuple(lifestyle),
+            screening=dict(screening or {}),
+            templates={slug: tuple(sorted(vs, key=lambda v: v.version)) for slug, vs in versions.items()},
+            default_template=default_template,
+        )
+
+    @cached_property
+    def default_ruleset(self) -> Ruleset:
+        return next(r for r in self.rulesets.values() if r.is_default)
+
+    @cached_property
+    def _rows(self) -> dict[tuple[str, str, str], RulesetRow]:
+        return {
+            (ruleset.slug, row.assessment, row.compensation): row
+            for ruleset in self.rulesets.values()
+            for row in ruleset.rows
+        }
+
+    def row(self, ruleset: str, assessment: str, compensation: str) -> RulesetRow | None:
+        return self._rows.get((ruleset, assessment, compensation))
+
+    @cached_property
+    def _members(self) -> dict[str, tuple[str, ...]]:
+        members: dict[str, list[str]] = {}
+        for muscle in self.muscles.values():
+            for group in muscle.member_of:
+                members.setdefault(group, []).append(muscle.slug)
+        return {group: tuple(sorted(slugs)) for group, slugs in members.items()}
+
+    def members(self, slug: str) -> tuple[str, ...]:
+        return self._members.get(slug, ())
+
+    def _walk(self, start: str, step: Any) -> frozenset[str]:
+        seen: set[str] = set()
+        pending = list(step(start))
+        while pending:
+            slug = pending.pop()
+            if slug not in seen:
+                seen.add(slug)
+                pending.extend(step(slug))
+        return frozenset(seen)
+
+    def ancestors(self, slug: str) -> frozenset[str]:
+        """Every group the muscle belongs to, directly or through another group."""
+        return self._walk(slug, lambda s: self.muscles[s].member_of if s in self.muscles else ())
+
+    def descendants(self, slug: str) -> frozenset[str]:
+        """Every member of the group, directly or through a sub-group."""
+        return self._walk(slug, self.members)
+
+    @cached_property
+    def _related(self) -> dict[str, frozenset[str]]:
+        return {slug: frozenset({slug}) | self.ancestors(slug) | self.descendants(slug) for slug in self.muscles}
+
+    def related_muscles(self, slug: str) -> frozenset[str]:
+        """The muscle, its groups and its members: an exercise targeting any of them serves it."""
+        return self._related.get(slug, frozenset({slug}))
+
+    @cached_property
+    def _serving(self) -> dict[tuple[Phase, str], tuple[Exercise, ...]]:
+        serving: dict[tuple[Phase, str], list[Exercise]] = {}
+        for exercise in self.exercises.values():
+            served: set[str] = set()
+            for target in exercise.targets:
+                served |= self.related_muscles(target)
+            for muscle in served:
+                serving.setdefault((exercise.phase, muscle), []).append(exercise)
+        return {key: tuple(exercises) for key, exercises in serving.items()}
+
+    def exercises_serving(self, phase: Phase, muscle: str) -> tuple[Exercise, ...]:
+        """Exercises of the phase that target the muscle, one of its groups or one of its members, by slug."""
+        return self._serving.get((phase, muscle), ())
+
+    def template_versions(self, slug: str) -> tuple[TemplateVersion, ...]:
+        return self.templates.get(slug, ())

@@ -1,0 +1,198 @@
+"""The catalogue's knowledge as immutable values. Standard library only: no web, SQL or validation imports."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Phase(StrEnum):
+    INHIBIT = "inhibit"
+    LENGTHEN = "lengthen"
+    ACTIVATE = "activate"
+    INTEGRATE = "integrate"
+
+
+PHASE_ORDER: tuple[Phase, ...] = (Phase.INHIBIT, Phase.LENGTHEN, Phase.ACTIVATE, Phase.INTEGRATE)
+
+
+class Role(StrEnum):
+    OVERACTIVE = "overactive"
+    UNDERACTIVE = "underactive"
+
+
+class Laterality(StrEnum):
+    SAME = "same"
+    OPPOSITE = "opposite"
+    UNSPECIFIED = "unspecified"
+
+
+class ConditionAction(StrEnum):
+    REFER = "refer"
+    EXCLUDE = "exclude"
+    CAUTION = "caution"
+
+
+@dataclass(frozen=True, slots=True)
+class Muscle:
+    slug: str
+    name: str
+    region: str
+    kind: str
+    member_of: tuple[str, ...]
+    smr_safe: bool
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a compensation is observed within one assessment."""
+
+    assessment: str
+    view: str
+    checkpoint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Compensation:
+    slug: str
+    name: str
+    description: str
+    lateral: bool
+    excludes: tuple[str, ...]
+    placements: tuple[Placement, ...]
+    source: str
+
+    @property
+    def assessments(self) -> tuple[str, ...]:
+        return tuple(placement.assessment for placement in self.placements)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    slug: str
+    name: str
+    description: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMuscle:
+    muscle: str
+    role: Role
+    laterality: Laterality
+
+
+@dataclass(frozen=True, slots=True)
+class RulesetRow:
+    assessment: str
+    compensation: str
+    muscles: tuple[RuleMuscle, ...]
+    confidence: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    slug: str
+    name: str
+    description: str
+    is_default: bool
+    source: str
+    rows: tuple[RulesetRow, ...]
+
+    def row(self, assessment: str, compensation: str) -> RulesetRow | None:
+        for row in self.rows:
+            if row.assessment == assessment and row.compensation == compensation:
+                return row
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Equipment:
+    slug: str
+    name: str
+    description: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dosage:
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    tempo: str
+    rest_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    slug: str
+    name: str
+    phase: Phase
+    modality: str
+    targets: tuple[str, ...]
+    equipment: tuple[str, ...]
+    level: int
+    unilateral: bool
+    tags: tuple[str, ...]
+    regression: str | None
+    progression: str | None
+    description: str
+    instructions: tuple[str, ...]
+    cues: tuple[str, ...]
+    defaults: Dosage
+    source: str
+    body_region: str | None = None
+    for_compensations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    slug: str
+    name: str
+    description: str
+    action: ConditionAction
+    excludes: tuple[str, ...]
+    message: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class LifestyleNote:
+    slug: str
+    title: str
+    note: str
+    always: bool
+    when_past_injury: bool
+    when_compensations: tuple[str, ...]
+    when_muscles_overactive: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseVariables:
+    """A template's acute variables for one phase in one mode."""
+
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    tempo: str
+    seconds_per_rep: int
+    rest_seconds: int
+    max_exercises: int
+
+
+@dataclass(frozen=True, slots=True)
+class ModeVariables:
+    frequency_per_week: str
+    reassess_after_weeks: int
+    transition_seconds: int
+    phases: dict[Phase, PhaseVariables] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateVersion:
+    template: str
+    version: int
+    status: str
+    modes: dict[str, ModeVariables]
+    source: str

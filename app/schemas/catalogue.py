@@ -1,0 +1,130 @@
+"""The public JSON shapes of the catalogue's read endpoints."""
+
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+PhaseName = Literal["inhibit", "lengthen", "activate", "integrate"]
+
+
+class PublicModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class MusclePublic(PublicModel):
+    slug: str = Field(description="Stable id, e.g. `gluteus_medius`.", examples=["gluteus_medius"])
+    name: str = Field(description="Display name.")
+    region: str = Field(description="Body region: lower_leg, thigh, hip, trunk, shoulder or neck.")
+    kind: str = Field(description="muscle, part (of a muscle), group, or fascia.")
+    member_of: list[str] = Field(description="Groups this muscle belongs to.")
+    members: list[str] = Field(description="Direct members, for a group.")
+    smr_safe: bool = Field(description="Whether rolling it is safe (never the lumbar or cervical spine).")
+    source: str = Field(description="Where the fact comes from.")
+
+
+class PlacementPublic(PublicModel):
+    assessment: str = Field(description="Assessment type id.")
+    view: str = Field(description="anterior, lateral or posterior.")
+    checkpoint: str = Field(description="Kinetic-chain checkpoint: foot_ankle, knee, lphc, shoulder, head_neck.")
+
+
+class CompensationPublic(PublicModel):
+    slug: str = Field(description="Stable id, e.g. `knees_move_inward`.")
+    name: str
+    description: str
+    lateral: bool = Field(description="Whether a finding may carry a left/right side.")
+    excludes: list[str] = Field(description="Compensations that cannot be reported on the same side with this one.")
+    placements: list[PlacementPublic] = Field(description="The assessments it belongs to, with view and checkpoint.")
+    source: str
+
+
+class AssessmentCompensation(PublicModel):
+    slug: str
+    name: str
+    view: str
+    checkpoint: str
+    lateral: bool
+
+
+class AssessmentPublic(PublicModel):
+    slug: str = Field(description="Assessment type id.", examples=["overhead_squat"])
+    name: str
+    description: str
+    compensations: list[AssessmentCompensation]
+    source: str
+
+
+class RulesetSummary(PublicModel):
+    slug: str = Field(examples=["nasm_ces_2011"])
+    name: str
+    description: str
+    is_default: bool = Field(description="Used when a request names no ruleset.")
+    source: str
+    row_count: int
+
+
+class RuleMusclePublic(PublicModel):
+    muscle: str
+    laterality: Literal["same", "opposite", "unspecified"] = Field(
+        description="Relative to the finding's side: same, opposite, or not stated by the source."
+    )
+
+
+class RulesetRowPublic(BaseModel):
+    assessment: str
+    compensation: str
+    overactive: list[RuleMusclePublic]
+    underactive: list[RuleMusclePublic]
+    confidence: str
+    source: str
+
+
+class RulesetPublic(RulesetSummary):
+    rows: list[RulesetRowPublic]
+
+
+class EquipmentPublic(PublicModel):
+    slug: str = Field(examples=["foam_roller"])
+    name: str
+    description: str
+    source: str
+
+
+class DosagePublic(PublicModel):
+    sets: int
+    reps: int | None = Field(description="Repetitions per set, for rep-based work.")
+    hold_seconds: int | None = Field(description="Seconds held per rep or spot, for holds.")
+    tempo: str
+    rest_seconds: int
+
+
+class ExercisePublic(PublicModel):
+    slug: str = Field(examples=["tube_walking_side_steps"])
+    name: str
+    phase: PhaseName
+    modality: str = Field(
+        description="smr, static_stretch, active_stretch, neuromuscular_stretch, "
+        "isolated_strengthening, positional_isometric or integrated_dynamic."
+    )
+    targets: list[str] = Field(description="Muscles it works on.")
+    equipment: list[str] = Field(description="Equipment it needs; empty for bodyweight.")
+    level: int = Field(ge=1, le=3)
+    unilateral: bool = Field(description="Done one side at a time.")
+    tags: list[str] = Field(description="Risk features that health conditions may exclude (e.g. `smr`, `prone`).")
+    regression: str | None = Field(description="An easier exercise of the same phase.")
+    progression: str | None = Field(description="A harder exercise of the same phase.")
+    description: str
+    instructions: list[str]
+    cues: list[str]
+    defaults: DosagePublic = Field(description="Default acute variables.")
+    body_region: str | None = Field(description="For Integrate exercises: lower_body, upper_body or total_body.")
+    for_compensations: list[str] = Field(description="For Integrate exercises: the compensations it re-trains.")
+    source: str = Field(description="A citation, or `ours` for our own choice.")
+
+
+class Page(BaseModel, Generic[T]):
+    total: int = Field(description="Items matching the filters, before paging.")
+    limit: int
+    offset: int
+    items: list[T]

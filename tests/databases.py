@@ -1,0 +1,35 @@
+"""Test databases: a temporary SQLite file by default, PostgreSQL when CEPLAN_TEST_DATABASE_URL is set."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL = os.environ.get("CEPLAN_TEST_DATABASE_URL")
+
+
+def backend() -> str:
+    return "postgresql" if POSTGRES_URL else "sqlite"
+
+
+@contextmanager
+def scratch_database(tmp_dir: Path) -> Iterator[str]:
+    """A new, empty database for one test or session, dropped afterwards."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_dir / f'ceplan-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
