@@ -1,0 +1,215 @@
+"""Findings -> probable overactive and underactive muscles, per side, with the evidence (domain.md K)."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from app.domain.catalogue import Catalogue
+from app.domain.errors import DomainError, UnknownId
+from app.domain.model import Laterality, Role, Ruleset
+from app.domain.requests import AssessmentResult, Finding
+
+BODY_SIDES = ("left", "right")
+UNSPECIFIED = "unspecified"
+SIDE_ORDER = {"left": 0, "right": 1, UNSPECIFIED: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    assessment: str
+    compensation: str
+    side: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Implication:
+    """One muscle in one role, on the sides the findings point to."""
+
+    muscle: str
+    sides: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    muscle: str
+    sides: tuple[str, ...]
+    overactive_evidence: tuple[Evidence, ...]
+    underactive_evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Resemblance:
+    pattern: str
+    ruleset: str
+    score: float
+    matched_overactive: tuple[str, ...]
+    matched_underactive: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    ruleset: Ruleset
+    overactive: tuple[Implication, ...]
+    underactive: tuple[Implication, ...]
+    conflicts: tuple[Conflict, ...]
+    patterns: tuple[Resemblance, ...]
+    compensations: tuple[str, ...]
+
+
+class InvalidFindings(DomainError):
+    code = "invalid_findings"
+    title = "The findings cannot be analysed"
+
+
+def finding_sides(side: str | None) -> tuple[str, ...]:
+    """Bilateral and unsided findings count for both sides (domain.md K.4)."""
+    return (side,) if side in BODY_SIDES else BODY_SIDES
+
+
+def _opposite(side: str) -> str:
+    return "right" if side == "left" else "left"
+
+
+def muscle_sides(finding_side: str | None, laterality: Laterality) -> tuple[str, ...]:
+    if laterality is Laterality.UNSPECIFIED:
+        return (UNSPECIFIED,)
+    sides = finding_sides(finding_side)
+    return sides if laterality is Laterality.SAME else tuple(_opposite(s) for s in sides)
+
+
+def sort_sides(sides: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(sides, key=SIDE_ORDER.__getitem__))
+
+
+def choose_ruleset(catalogue: Catalogue, slug: str | None) -> Ruleset:
+    if slug is None:
+        return catalogue.default_ruleset
+    if slug not in catalogue.rulesets:
+        raise UnknownId("ruleset", slug, field="ruleset", allowed=catalogue.rulesets)
+    return catalogue.rulesets[slug]
+
+
+def validate_findings(catalogue: Catalogue, ruleset: Ruleset, assessments: tuple[AssessmentResult, ...]) -> None:
+    """Reject, naming the field, anything the rules cannot use: nothing is silently ignored."""
+    seen_types: set[str] = set()
+    for a_index, assessment in enumerate(assessments):
+        where = f"assessments.{a_index}"
+        if assessment.type in seen_types:
+            raise InvalidFindings(f"assessment type '{assessment.type}' is given twice; merge its findings",
+                                  field=f"{where}.type")
+        seen_types.add(assessment.type)
+        _validate_assessment(catalogue, ruleset, assessment, where)
+
+
+def _validate_assessment(catalogue: Catalogue, ruleset: Ruleset, assessment: AssessmentResult, where: str) -> None:
+    allowed = sorted(c.slug for c in catalogue.compensations.values() if assessment.type in c.assessments)
+    claimed: dict[str, set[str]] = defaultdict(set)
+    for f_index, finding in enumerate(assessment.findings):
+        field = f"{where}.findings.{f_index}"
+        slug = finding.compensation
+        compensation = catalogue.compensations.get(slug)
+        if compensation is None:
+            raise UnknownId("compensation", slug, field=f"{field}.compensation", allowed=allowed)
+        if assessment.type not in compensation.assessments:
+            raise InvalidFindings(
+                f"'{slug}' is not a compensation of the {assessment.type} assessment",
+                field=f"{field}.compensation", allowed=allowed,
+            )
+        if catalogue.row(ruleset.slug, assessment.type, slug) is None:
+            covered = [r.compensation for r in ruleset.rows if r.assessment == assessment.type]
+            raise InvalidFindings(
+                f"ruleset '{ruleset.slug}' has no row for {assessment.type}/{slug}; choose another ruleset",
+                field=f"{field}.compensation", allowed=covered,
+            )
+        if finding.side in BODY_SIDES and not compensation.lateral:
+            raise InvalidFindings(f"'{slug}' has no left or right side; send bilateral or null",
+                                  field=f"{field}.side", allowed=["bilateral"])
+        sides = set(finding_sides(finding.side))
+        if claimed[slug] & sides:
+            raise InvalidFindings(f"'{slug}' is reported twice for the same side", field=f"{field}.side")
+        for excluded in compensation.excludes:
+            if claimed[excluded] & sides:
+                raise InvalidFindings(
+                    f"'{slug}' contradicts '{excluded}' on the same side", field=f"{field}.compensation"
+                )
+        claimed[slug] |= sides
+
+
+def analyse(catalogue: Catalogue, ruleset: Ruleset, assessments: tuple[AssessmentResult, ...]) -> Analysis:
+    validate_findings(catalogue, ruleset, assessments)
+    sides: dict[tuple[Role, str], set[str]] = defaultdict(set)
+    evidence: dict[tuple[Role, str], list[Evidence]] = defaultdict(list)
+    for assessment in assessments:
+        for finding in assessment.findings:
+            _apply(catalogue, ruleset, assessment.type, finding, sides, evidence)
+    lists = {
+        role: tuple(
+            Implication(muscle, sort_sides(sides[(role, muscle)]), tuple(evidence[(role, muscle)]))
+            for muscle in sorted(m for r, m in sides if r is role)
+        )
+        for role in Role
+    }
+    found = tuple(sorted({f.compensation for a in assessments for f in a.findings}))
+    return Analysis(
+        ruleset=ruleset,
+        overactive=lists[Role.OVERACTIVE],
+        underactive=lists[Role.UNDERACTIVE],
+        conflicts=_conflicts(lists[Role.OVERACTIVE], lists[Role.UNDERACTIVE]),
+        patterns=_resemblances(catalogue, ruleset, lists[Role.OVERACTIVE], lists[Role.UNDERACTIVE], found),
+        compensations=found,
+    )
+
+
+def _apply(
+    catalogue: Catalogue, ruleset: Ruleset, assessment: str, finding: Finding,
+    sides: dict[tuple[Role, str], set[str]], evidence: dict[tuple[Role, str], list[Evidence]],
+) -> None:
+    row = catalogue.row(ruleset.slug, assessment, finding.compensation)
+    assert row is not None  # validate_findings guarantees it
+    item = Evidence(assessment, finding.compensation, finding.side)
+    for rule in row.muscles:
+        key = (rule.role, rule.muscle)
+        sides[key] |= set(muscle_sides(finding.side, rule.laterality))
+        if item not in evidence[key]:
+            evidence[key].append(item)
+
+
+def _overlap(over: tuple[str, ...], under: tuple[str, ...]) -> set[str]:
+    # A side the source leaves unstated may be either side, so it overlaps everything (domain.md K.5).
+    return {s for a in over for b in under if a == b or UNSPECIFIED in (a, b) for s in (a, b)}
+
+
+def _conflicts(overactive: tuple[Implication, ...], underactive: tuple[Implication, ...]) -> tuple[Conflict, ...]:
+    under = {i.muscle: i for i in underactive}
+    conflicts = []
+    for over in overactive:
+        other = under.get(over.muscle)
+        if other is None:
+            continue
+        sides = _overlap(over.sides, other.sides)
+        if sides:
+            conflicts.append(Conflict(over.muscle, sort_sides(sides), over.evidence, other.evidence))
+    return tuple(conflicts)
+
+
+def _resemblances(
+    catalogue: Catalogue, ruleset: Ruleset, overactive: tuple[Implication, ...],
+    underactive: tuple[Implication, ...], found: tuple[str, ...],
+) -> tuple[Resemblance, ...]:
+    """How much of each static distortion pattern's muscle profile the findings reproduce (0-1)."""
+    source = ruleset if any(r.assessment == "static_posture" for r in ruleset.rows) else catalogue.default_ruleset
+    over = {i.muscle for i in overactive}
+    under = {i.muscle for i in underactive}
+    result = []
+    for row in source.rows:
+        if row.assessment != "static_posture" or row.compensation in found:
+            continue
+        pattern_over = {m.muscle for m in row.muscles if m.role is Role.OVERACTIVE}
+        pattern_under = {m.muscle for m in row.muscles if m.role is Role.UNDERACTIVE}
+        matched_over, matched_under = pattern_over & over, pattern_under & under
+        total = len(pattern_over) + len(pattern_under)
+        score = round((len(matched_over) + len(matched_under)) / total, 2) if total else 0.0
+        if score > 0:
+            result.append(Resemblance(row.compensation, source.slug, score, tuple(sorted(matched_over)),
+                                      tuple(sorted(matched_under))))
+    return tuple(sorted(result, key=lambda r: (-r.score, r.pattern)))
