@@ -1,11 +1,14 @@
 """The `ceplan` command: migrate, seed, serve."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from app.config import get_settings
+
+if TYPE_CHECKING:
+    from app.domain.catalogue import Catalogue
 
 cli = typer.Typer(
     help="ceplan: corrective-exercise plans from movement assessments.",
@@ -54,6 +57,50 @@ def serve(
     import uvicorn
 
     uvicorn.run("app.main:app", host=host, port=port, log_level=get_settings().log_level.lower())
+
+
+@cli.command()
+def plan(
+    file: Annotated[
+        typer.FileText, typer.Argument(help="A plan request as JSON (the body of POST /v1/plans); - for stdin.")
+    ] = "-",  # type: ignore[assignment]
+) -> None:
+    """Print the plan for a request, exactly as POST /v1/plans answers it, without a server."""
+    from pydantic import ValidationError
+
+    from app.domain.errors import DomainError
+    from app.schemas.plan import PlanRequest
+    from app.services.plans import make_plan
+    from app.services.problems import domain_problem, pydantic_problem
+
+    catalogue = _load_catalogue()
+    try:
+        response = make_plan(catalogue, PlanRequest.model_validate_json(file.read()))
+    except ValidationError as error:
+        _fail(pydantic_problem(error).model_dump_json(exclude_none=True))
+    except DomainError as error:
+        _fail(domain_problem(error).model_dump_json(exclude_none=True))
+    typer.echo(response.model_dump_json())
+
+
+def _fail(problem_json: str) -> NoReturn:
+    typer.echo(problem_json)
+    raise typer.Exit(1)
+
+
+def _load_catalogue() -> "Catalogue":
+    from app.db.engine import make_engine
+    from app.services.setup import prepare_database
+    from app.services.snapshot import CatalogueStore
+
+    settings = get_settings()
+    if settings.should_auto_migrate:
+        prepare_database(settings.database_url, Path(settings.seed_dir))
+    engine = make_engine(settings.database_url)
+    try:
+        return CatalogueStore(engine).refresh(force=True)
+    finally:
+        engine.dispose()
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from app.domain.model import Phase
 from app.schemas.catalogue import (
     AssessmentPublic,
     CompensationPublic,
+    ConditionPublic,
     EquipmentPublic,
     ExercisePublic,
     MusclePublic,
@@ -98,3 +99,9 @@ def get_exercise(catalogue: CatalogueDep, slug: str) -> ExercisePublic:
 def list_equipment(catalogue: CatalogueDep) -> list[EquipmentPublic]:
     """Equipment ids that exercises need and that a client may list as available."""
     return service.list_equipment(catalogue)
+
+
+@router.get("/conditions", summary="List health conditions of the intake")
+def list_conditions(catalogue: CatalogueDep) -> list[ConditionPublic]:
+    """The closed list of conditions a plan request's screening may report, and what each does to a plan."""
+    return service.list_conditions(catalogue)

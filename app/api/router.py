@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.api import catalogue
+from app.api import catalogue, plans
 
 api_router = APIRouter(prefix="/v1")
 api_router.include_router(catalogue.router)
+api_router.include_router(plans.router)

@@ -63,7 +63,7 @@ def load_catalogue(session: Session) -> Catalogue:
             )
             for n in session.exec(select(t.LifestyleNote).order_by(t.LifestyleNote.slug)).all()
         ],
-        screening=_policy(session, "screening"),
+        screening=_screening(session),
         templates=_template_versions(session),
         default_template=next(
             (p.slug for p in session.exec(select(t.PlanTemplate).where(t.PlanTemplate.is_default)).all()), ""
@@ -189,9 +189,20 @@ def _exercises(
     ]
 
 
-def _policy(session: Session, slug: str) -> dict[str, Any]:
-    row = session.get(t.Policy, slug)
-    return dict(row.document) if row else {}
+def _screening(session: Session) -> m.ScreeningPolicy | None:
+    row = session.get(t.Policy, "screening")
+    if row is None:
+        return None
+    doc = row.document
+    return m.ScreeningPolicy(
+        recent_injury_weeks=doc["recent_injury_weeks"],
+        pregnancy_refers_without_clearance=doc["pregnancy"]["without_clearance"] == "refer",
+        excludes_by_trimester={int(k): tuple(v) for k, v in doc["pregnancy"]["excludes_by_trimester"].items()},
+        messages=dict(doc["messages"]),
+        referral_advice=doc["referral_advice"],
+        past_injury_note=doc["past_injury_note"],
+        source=doc["source"],
+    )
 
 
 def _template_versions(session: Session) -> list[m.TemplateVersion]:
@@ -208,5 +219,6 @@ def _template_versions(session: Session) -> list[m.TemplateVersion]:
             )
             for mode, spec in body["modes"].items()
         }
-        versions.append(m.TemplateVersion(templates[v.template_id].slug, v.version, v.status, modes, body["source"]))
+        template = templates[v.template_id]
+        versions.append(m.TemplateVersion(template.slug, template.title, v.version, v.status, modes, body["source"]))
     return versions

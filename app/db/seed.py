@@ -283,7 +283,7 @@ def _seed_lifestyle(seeder: _Seeder, bundle: SeedBundle) -> None:
 def _seed_policy(seeder: _Seeder, bundle: SeedBundle) -> None:
     session = seeder.session
     # Compare in stored form: JSON turns YAML's integer keys (trimesters) into strings.
-    document = json.loads(json.dumps(bundle.screening))
+    document = json.loads(bundle.screening.model_dump_json())
     policy = session.get(t.Policy, "screening")
     if policy is None:
         session.add(t.Policy(slug="screening", document=document))

@@ -42,6 +42,17 @@ class SeedError(Exception):
         self.problems = problems
 
 
+Modality = Literal[
+    "smr",
+    "static_stretch",
+    "active_stretch",
+    "neuromuscular_stretch",
+    "isolated_strengthening",
+    "positional_isometric",
+    "integrated_dynamic",
+]
+
+
 class SeedModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -128,15 +139,7 @@ class ExerciseFile(SeedModel):
     slug: Slug
     name: str
     phase: Phase
-    modality: Literal[
-        "smr",
-        "static_stretch",
-        "active_stretch",
-        "neuromuscular_stretch",
-        "isolated_strengthening",
-        "positional_isometric",
-        "integrated_dynamic",
-    ]
+    modality: Modality
     targets: list[Slug] = Field(min_length=1)
     equipment: list[Slug] = []
     level: int = Field(ge=1, le=3)
@@ -175,6 +178,7 @@ class LifestyleFile(SeedModel):
 
 
 class PhaseVariablesFile(SeedModel):
+    modality: Modality
     sets: int = Field(gt=0)
     reps: int | None = Field(default=None, gt=0)
     hold_seconds: int | None = Field(default=None, gt=0)
@@ -207,6 +211,31 @@ class TemplateFile(SeedModel):
     versions: list[TemplateVersionFile] = Field(min_length=1)
 
 
+class ScreeningMessages(SeedModel):
+    current_pain: str
+    recent_injury: str
+    recent_surgery: str
+    pregnancy_without_clearance: str
+    pregnancy_with_clearance: str
+    numbness: str
+    condition: str = Field(pattern=r"\{condition\}")
+
+
+class PregnancyRules(SeedModel):
+    without_clearance: Literal["refer"]
+    excludes_by_trimester: dict[Literal[1, 2, 3], list[RiskTag]]
+
+
+class ScreeningFile(SeedModel):
+    recent_injury_weeks: int = Field(gt=0)
+    pregnancy: PregnancyRules
+    messages: ScreeningMessages
+    referral_advice: str
+    past_injury_note: str
+    source: str
+    sources: dict[str, str] = {}
+
+
 class SeedBundle(SeedModel):
     """Everything in seed/, parsed and cross-checked."""
 
@@ -218,7 +247,7 @@ class SeedBundle(SeedModel):
     exercises: list[ExerciseFile]
     conditions: list[ConditionFile]
     lifestyle: list[LifestyleFile]
-    screening: dict[str, Any]
+    screening: ScreeningFile
     templates: list[TemplateFile]
 
 

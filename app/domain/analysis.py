@@ -95,8 +95,9 @@ def validate_findings(catalogue: Catalogue, ruleset: Ruleset, assessments: tuple
     for a_index, assessment in enumerate(assessments):
         where = f"assessments.{a_index}"
         if assessment.type in seen_types:
-            raise InvalidFindings(f"assessment type '{assessment.type}' is given twice; merge its findings",
-                                  field=f"{where}.type")
+            raise InvalidFindings(
+                f"assessment type '{assessment.type}' is given twice; merge its findings", field=f"{where}.type"
+            )
         seen_types.add(assessment.type)
         _validate_assessment(catalogue, ruleset, assessment, where)
 
@@ -113,17 +114,22 @@ def _validate_assessment(catalogue: Catalogue, ruleset: Ruleset, assessment: Ass
         if assessment.type not in compensation.assessments:
             raise InvalidFindings(
                 f"'{slug}' is not a compensation of the {assessment.type} assessment",
-                field=f"{field}.compensation", allowed=allowed,
+                field=f"{field}.compensation",
+                allowed=allowed,
             )
         if catalogue.row(ruleset.slug, assessment.type, slug) is None:
             covered = [r.compensation for r in ruleset.rows if r.assessment == assessment.type]
             raise InvalidFindings(
                 f"ruleset '{ruleset.slug}' has no row for {assessment.type}/{slug}; choose another ruleset",
-                field=f"{field}.compensation", allowed=covered,
+                field=f"{field}.compensation",
+                allowed=covered,
             )
         if finding.side in BODY_SIDES and not compensation.lateral:
-            raise InvalidFindings(f"'{slug}' has no left or right side; send bilateral or null",
-                                  field=f"{field}.side", allowed=["bilateral"])
+            raise InvalidFindings(
+                f"'{slug}' has no left or right side; send bilateral or null",
+                field=f"{field}.side",
+                allowed=["bilateral"],
+            )
         sides = set(finding_sides(finding.side))
         if claimed[slug] & sides:
             raise InvalidFindings(f"'{slug}' is reported twice for the same side", field=f"{field}.side")
@@ -161,8 +167,12 @@ def analyse(catalogue: Catalogue, ruleset: Ruleset, assessments: tuple[Assessmen
 
 
 def _apply(
-    catalogue: Catalogue, ruleset: Ruleset, assessment: str, finding: Finding,
-    sides: dict[tuple[Role, str], set[str]], evidence: dict[tuple[Role, str], list[Evidence]],
+    catalogue: Catalogue,
+    ruleset: Ruleset,
+    assessment: str,
+    finding: Finding,
+    sides: dict[tuple[Role, str], set[str]],
+    evidence: dict[tuple[Role, str], list[Evidence]],
 ) -> None:
     row = catalogue.row(ruleset.slug, assessment, finding.compensation)
     assert row is not None  # validate_findings guarantees it
@@ -193,8 +203,11 @@ def _conflicts(overactive: tuple[Implication, ...], underactive: tuple[Implicati
 
 
 def _resemblances(
-    catalogue: Catalogue, ruleset: Ruleset, overactive: tuple[Implication, ...],
-    underactive: tuple[Implication, ...], found: tuple[str, ...],
+    catalogue: Catalogue,
+    ruleset: Ruleset,
+    overactive: tuple[Implication, ...],
+    underactive: tuple[Implication, ...],
+    found: tuple[str, ...],
 ) -> tuple[Resemblance, ...]:
     """How much of each static distortion pattern's muscle profile the findings reproduce (0-1)."""
     source = ruleset if any(r.assessment == "static_posture" for r in ruleset.rows) else catalogue.default_ruleset
@@ -210,6 +223,9 @@ def _resemblances(
         total = len(pattern_over) + len(pattern_under)
         score = round((len(matched_over) + len(matched_under)) / total, 2) if total else 0.0
         if score > 0:
-            result.append(Resemblance(row.compensation, source.slug, score, tuple(sorted(matched_over)),
-                                      tuple(sorted(matched_under))))
+            result.append(
+                Resemblance(
+                    row.compensation, source.slug, score, tuple(sorted(matched_over)), tuple(sorted(matched_under))
+                )
+            )
     return tuple(sorted(result, key=lambda r: (-r.score, r.pattern)))

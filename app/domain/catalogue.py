@@ -19,6 +19,7 @@ from app.domain.model import (
     Phase,
     Ruleset,
     RulesetRow,
+    ScreeningPolicy,
     TemplateVersion,
 )
 
@@ -38,7 +39,7 @@ class Catalogue:
     exercises: Mapping[str, Exercise]
     conditions: Mapping[str, Condition]
     lifestyle: tuple[LifestyleNote, ...]
-    screening: Mapping[str, Any]
+    screening: ScreeningPolicy | None
     templates: Mapping[str, tuple[TemplateVersion, ...]] = field(default_factory=dict)
     default_template: str = ""
 
@@ -55,7 +56,7 @@ class Catalogue:
         exercises: Iterable[Exercise],
         conditions: Iterable[Condition],
         lifestyle: Iterable[LifestyleNote] = (),
-        screening: Mapping[str, Any] | None = None,
+        screening: ScreeningPolicy | None = None,
         templates: Iterable[TemplateVersion] = (),
         default_template: str = "",
     ) -> "Catalogue":
@@ -72,7 +73,7 @@ class Catalogue:
             exercises=_by_slug(sorted(exercises, key=lambda e: e.slug)),
             conditions=_by_slug(sorted(conditions, key=lambda c: c.slug)),
             lifestyle=tuple(lifestyle),
-            screening=dict(screening or {}),
+            screening=screening,
             templates={slug: tuple(sorted(vs, key=lambda v: v.version)) for slug, vs in versions.items()},
             default_template=default_template,
         )
@@ -130,13 +131,21 @@ class Catalogue:
         return self._related.get(slug, frozenset({slug}))
 
     @cached_property
+    def _served_by(self) -> dict[str, frozenset[str]]:
+        return {
+            exercise.slug: frozenset().union(*(self.related_muscles(t) for t in exercise.targets))
+            for exercise in self.exercises.values()
+        }
+
+    def serves(self, exercise: str) -> frozenset[str]:
+        """Every muscle the exercise serves: its targets, their groups and their members."""
+        return self._served_by[exercise]
+
+    @cached_property
     def _serving(self) -> dict[tuple[Phase, str], tuple[Exercise, ...]]:
         serving: dict[tuple[Phase, str], list[Exercise]] = {}
         for exercise in self.exercises.values():
-            served: set[str] = set()
-            for target in exercise.targets:
-                served |= self.related_muscles(target)
-            for muscle in served:
+            for muscle in self.serves(exercise.slug):
                 serving.setdefault((exercise.phase, muscle), []).append(exercise)
         return {key: tuple(exercises) for key, exercises in serving.items()}
 

@@ -172,6 +172,7 @@ class LifestyleNote:
 class PhaseVariables:
     """A template's acute variables for one phase in one mode."""
 
+    modality: str
     sets: int
     reps: int | None
     hold_seconds: int | None
@@ -190,8 +191,22 @@ class ModeVariables:
 
 
 @dataclass(frozen=True, slots=True)
+class ScreeningPolicy:
+    """The intake's red-flag rules (seed/screening.yaml)."""
+
+    recent_injury_weeks: int
+    pregnancy_refers_without_clearance: bool
+    excludes_by_trimester: dict[int, tuple[str, ...]]
+    messages: dict[str, str]
+    referral_advice: str
+    past_injury_note: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class TemplateVersion:
     template: str
+    title: str
     version: int
     status: str
     modes: dict[str, ModeVariables]

@@ -91,6 +91,19 @@ class EquipmentPublic(PublicModel):
     source: str
 
 
+class ConditionPublic(PublicModel):
+    slug: str = Field(examples=["osteoporosis"])
+    name: str
+    description: str
+    action: Literal["refer", "exclude", "caution"] = Field(
+        description="refer: no plan, a referral; exclude: exercises with the listed risk tags are left out; "
+        "caution: a warning on the plan."
+    )
+    excludes: list[str] = Field(description="Exercise risk tags this condition rules out.")
+    message: str = Field(description="What the trainer is told.")
+    source: str
+
+
 class DosagePublic(PublicModel):
     sets: int
     reps: int | None = Field(description="Repetitions per set, for rep-based work.")

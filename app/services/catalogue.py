@@ -9,6 +9,7 @@ from app.schemas.catalogue import (
     AssessmentCompensation,
     AssessmentPublic,
     CompensationPublic,
+    ConditionPublic,
     EquipmentPublic,
     ExercisePublic,
     MusclePublic,
@@ -182,3 +183,7 @@ def list_exercises(
     ]
     items = [exercise_public(e) for e in matching[offset : offset + limit]]
     return Page[ExercisePublic](total=len(matching), limit=limit, offset=offset, items=items)
+
+
+def list_conditions(catalogue: Catalogue) -> list[ConditionPublic]:
+    return [ConditionPublic.model_validate(c) for c in catalogue.conditions.values()]

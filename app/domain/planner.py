@@ -1,0 +1,463 @@
+"""Analysis + template + screening -> a four-phase plan whose every line says why (domain.md F, G, I, J, K).
+
+Overactive muscles get Inhibit (where rolling is safe) and Lengthen, underactive ones Activate, and Integrate
+exercises are chosen to cover the compensations found. Each muscle is served once per phase; an exercise that
+already serves a muscle (through its targets, their groups or members) takes it on instead of a second one.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from app.domain.analysis import Analysis, Evidence, Implication, analyse, choose_ruleset, sort_sides
+from app.domain.catalogue import Catalogue
+from app.domain.errors import UnknownId
+from app.domain.model import PHASE_ORDER, Exercise, ModeVariables, Phase, PhaseVariables, TemplateVersion
+from app.domain.requests import PlanRequest, Preferences
+from app.domain.screening import Notice, ScreeningOutcome, screen
+from app.domain.templates import choose_template
+
+MUSCLE_PHASES = {Phase.INHIBIT: "overactive", Phase.LENGTHEN: "overactive", Phase.ACTIVATE: "underactive"}
+
+
+@dataclass(frozen=True, slots=True)
+class Prescription:
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    tempo: str
+    rest_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rationale:
+    muscles: tuple[str, ...]
+    findings: tuple[Evidence, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedExercise:
+    exercise: Exercise
+    muscles: tuple[str, ...]
+    side: str | None  # left | right | both (a one-sided exercise done on each side) | None (both at once)
+    prescription: Prescription
+    rationale: Rationale
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPhase:
+    phase: Phase
+    variables: PhaseVariables
+    exercises: tuple[PlannedExercise, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Omission:
+    reason: str
+    phase: Phase | None
+    detail: str
+    muscle: str | None = None
+    side: str | None = None
+    exercise: str | None = None
+    compensation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    status: str  # plan | referral
+    analysis: Analysis
+    template: TemplateVersion
+    mode: str
+    phases: tuple[PlannedPhase, ...]
+    estimated_minutes: int
+    session_minutes: int | None
+    frequency_per_week: str
+    reassess_after_weeks: int
+    warnings: tuple[Notice, ...]
+    lifestyle: tuple[Notice, ...]
+    omitted: tuple[Omission, ...]
+    referral_reasons: tuple[Notice, ...] = ()
+    referral_advice: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A muscle one phase must serve, on these sides, because of this evidence."""
+
+    muscle: str
+    sides: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def priority(self) -> tuple[int, str]:
+        return (len(self.evidence), self.muscle)
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    excluded_tags: dict[str, tuple[str, ...]]
+    equipment: frozenset[str] | None
+    level: int
+
+    def failure(self, exercise: Exercise) -> tuple[str, str] | None:
+        """Why the client may not do this exercise, as (reason code, detail), or None if they may."""
+        blocked = sorted(tag for tag in exercise.tags if tag in self.excluded_tags)
+        if blocked:
+            causes = sorted({c for tag in blocked for c in self.excluded_tags[tag]})
+            return "contraindication", f"{exercise.slug} is {'/'.join(blocked)}, excluded by {', '.join(causes)}"
+        if self.equipment is not None:
+            missing = sorted(set(exercise.equipment) - self.equipment)
+            if missing:
+                return "missing_equipment", f"{exercise.slug} needs {', '.join(missing)}"
+        if exercise.level > self.level:
+            return "above_level", f"{exercise.slug} is level {exercise.level}, above the client's {self.level}"
+        return None
+
+
+@dataclass
+class _Entry:
+    exercise: Exercise
+    needs: list[Need] = field(default_factory=list)
+
+
+def make_plan(catalogue: Catalogue, request: PlanRequest) -> Plan:
+    ruleset = choose_ruleset(catalogue, request.ruleset)
+    analysis = analyse(catalogue, ruleset, request.assessments)
+    preferences = request.preferences
+    template = choose_template(catalogue, preferences.template)
+    mode = template.modes[preferences.mode]
+    equipment = _check_equipment(catalogue, preferences)
+    outcome = screen(catalogue, request.screening)
+    lifestyle = _lifestyle(catalogue, analysis, outcome)
+    if outcome.referral_reasons:
+        policy = catalogue.screening
+        return Plan(
+            "referral",
+            analysis,
+            template,
+            preferences.mode,
+            (),
+            0,
+            preferences.session_minutes,
+            mode.frequency_per_week,
+            mode.reassess_after_weeks,
+            outcome.warnings,
+            lifestyle,
+            (),
+            outcome.referral_reasons,
+            policy.referral_advice if policy else None,
+        )
+    eligibility = Eligibility(outcome.excluded_tags, equipment, preferences.level)
+    builder = _Builder(catalogue, analysis, mode, eligibility)
+    phases, omitted = builder.fit(preferences.session_minutes)
+    minutes = _minutes(phases)
+    warnings = outcome.warnings + builder.conflict_warnings()
+    return Plan(
+        "plan",
+        analysis,
+        template,
+        preferences.mode,
+        phases,
+        minutes,
+        preferences.session_minutes,
+        mode.frequency_per_week,
+        mode.reassess_after_weeks,
+        warnings,
+        lifestyle,
+        builder.conflict_omissions() + omitted,
+    )
+
+
+def _check_equipment(catalogue: Catalogue, preferences: Preferences) -> frozenset[str] | None:
+    if preferences.equipment is None:
+        return None
+    for index, slug in enumerate(sorted(preferences.equipment)):
+        if slug not in catalogue.equipment:
+            raise UnknownId("equipment", slug, field=f"preferences.equipment.{index}", allowed=catalogue.equipment)
+    return preferences.equipment
+
+
+def _minutes(phases: Iterable[PlannedPhase]) -> int:
+    seconds = sum(item.seconds for phase in phases for item in phase.exercises)
+    return math.ceil(seconds / 60)
+
+
+def _lifestyle(catalogue: Catalogue, analysis: Analysis, outcome: ScreeningOutcome) -> tuple[Notice, ...]:
+    found = set(analysis.compensations)
+    overactive = {i.muscle for i in analysis.overactive}
+    notes = [
+        Notice(note.slug, f"{note.title}: {note.note}")
+        for note in catalogue.lifestyle
+        if note.always
+        or found & set(note.when_compensations)
+        or overactive & set(note.when_muscles_overactive)
+        or (note.when_past_injury and outcome.past_injury)
+    ]
+    policy = catalogue.screening
+    if outcome.past_injury and policy and not any(n.code == "past_injury" for n in notes):
+        notes.append(Notice("past_injury", policy.past_injury_note))
+    return tuple(notes)
+
+
+class _Builder:
+    def __init__(self, catalogue: Catalogue, analysis: Analysis, mode: ModeVariables, eligibility: Eligibility):
+        self.catalogue = catalogue
+        self.analysis = analysis
+        self.mode = mode
+        self.eligibility = eligibility
+        self.conflicts = {c.muscle: set(c.sides) for c in analysis.conflicts}
+
+    # --- needs -------------------------------------------------------------------------------------------
+    def needs(self, phase: Phase, dropped: frozenset[str]) -> tuple[list[Need], list[Omission]]:
+        implications = self.analysis.overactive if MUSCLE_PHASES[phase] == "overactive" else self.analysis.underactive
+        needs, omitted = [], []
+        for implication in implications:
+            if implication.muscle in dropped:
+                omitted.append(
+                    Omission(
+                        "time_budget",
+                        phase,
+                        f"{implication.muscle} has the least evidence and did not fit the session time",
+                        muscle=implication.muscle,
+                    )
+                )
+                continue
+            need = self._need(phase, implication)
+            if need is None:
+                continue
+            if phase is Phase.INHIBIT and not self.catalogue.muscles[need.muscle].smr_safe:
+                omitted.append(
+                    Omission(
+                        "unsafe_to_roll",
+                        phase,
+                        f"{need.muscle} is never rolled (lumbar or cervical spine, abdomen or front of the neck)",
+                        muscle=need.muscle,
+                    )
+                )
+                continue
+            needs.append(need)
+        needs.sort(key=lambda n: (-n.priority[0], n.priority[1]))
+        return needs, omitted
+
+    def _need(self, phase: Phase, implication: Implication) -> Need | None:
+        sides = set(implication.sides)
+        if MUSCLE_PHASES[phase] == "overactive":
+            # Same-side conflicts get activation only until a mobility test decides (domain.md K.5).
+            sides -= self.conflicts.get(implication.muscle, set())
+        if not sides:
+            return None
+        return Need(implication.muscle, sort_sides(sides), implication.evidence)
+
+    def conflict_omissions(self) -> tuple[Omission, ...]:
+        return tuple(
+            Omission(
+                "conflict",
+                phase,
+                f"{c.muscle} is both overactive and underactive on {', '.join(c.sides)}: "
+                "no rolling or stretching there until a mobility test decides",
+                muscle=c.muscle,
+                side=",".join(c.sides),
+            )
+            for c in self.analysis.conflicts
+            for phase in (Phase.INHIBIT, Phase.LENGTHEN)
+        )
+
+    def conflict_warnings(self) -> tuple[Notice, ...]:
+        return tuple(
+            Notice(
+                f"conflict:{c.muscle}",
+                f"{c.muscle} shows as both overactive and underactive "
+                f"({', '.join(c.sides)}). Only activation is planned for it; confirm with a mobility test "
+                "before lengthening or strengthening it further.",
+            )
+            for c in self.analysis.conflicts
+        )
+
+    # --- choosing -----------------------------------------------------------------------------------------
+    def _pick(self, phase: Phase, need: Need) -> tuple[Exercise | None, tuple[str, str]]:
+        candidates = self.catalogue.exercises_serving(phase, need.muscle)
+        if not candidates:
+            return None, ("no_exercise", f"the library has no {phase} exercise for {need.muscle}")
+        eligible, failures = [], []
+        for exercise in candidates:
+            failure = self.eligibility.failure(exercise)
+            if failure is None:
+                eligible.append(exercise)
+            else:
+                failures.append(failure)
+        if not eligible:
+            order = ("contraindication", "missing_equipment", "above_level")
+            return None, min(failures, key=lambda f: order.index(f[0]))
+        one_side = len(need.sides) == 1 and need.sides[0] != "unspecified"
+
+        def rank(exercise: Exercise) -> tuple[bool, bool, int, int, str]:
+            return (
+                need.muscle not in exercise.targets,  # a direct target first
+                one_side and not exercise.unilateral,  # a one-sided finding prefers a one-sided exercise
+                -exercise.level,  # the most demanding the client is ready for
+                len(exercise.equipment),
+                exercise.slug,
+            )
+
+        return min(eligible, key=rank), ("", "")
+
+    def muscle_phase(self, phase: Phase, dropped: frozenset[str]) -> tuple[list[_Entry], list[Omission]]:
+        needs, omitted = self.needs(phase, dropped)
+        variables = self.mode.phases[phase]
+        entries: list[_Entry] = []
+        for need in needs:
+            entry = next((e for e in entries if need.muscle in self.catalogue.serves(e.exercise.slug)), None)
+            if entry is not None:
+                entry.needs.append(need)
+                continue
+            exercise, (reason, detail) = self._pick(phase, need)
+            if exercise is None:
+                omitted.append(Omission(reason, phase, detail, muscle=need.muscle, side=",".join(need.sides)))
+            elif len(entries) >= variables.max_exercises:
+                omitted.append(
+                    Omission(
+                        "phase_limit",
+                        phase,
+                        f"the template allows {variables.max_exercises} {phase} exercises in this mode",
+                        muscle=need.muscle,
+                        exercise=exercise.slug,
+                    )
+                )
+            else:
+                entries.append(_Entry(exercise, [need]))
+        return entries, omitted
+
+    def integrate_phase(self, limit: int) -> tuple[list[_Entry], list[Omission]]:
+        found = list(self.analysis.compensations)
+        evidence = {
+            e.compensation: e for i in (*self.analysis.overactive, *self.analysis.underactive) for e in i.evidence
+        }
+        uncovered = set(found)
+        entries: list[_Entry] = []
+        eligible = []
+        reasons: dict[str, tuple[str, str]] = {}
+        for exercise in self.catalogue.exercises.values():
+            if exercise.phase is not Phase.INTEGRATE or not set(exercise.for_compensations) & uncovered:
+                continue
+            failure = self.eligibility.failure(exercise)
+            if failure is None:
+                eligible.append(exercise)
+            else:
+                for slug in exercise.for_compensations:
+                    reasons.setdefault(slug, failure)
+        while uncovered and len(entries) < limit:
+            best = min(
+                (e for e in eligible if set(e.for_compensations) & uncovered),
+                key=lambda e: (-len(set(e.for_compensations) & uncovered), -e.level, len(e.equipment), e.slug),
+                default=None,
+            )
+            if best is None:
+                break
+            covered = sorted(set(best.for_compensations) & uncovered)
+            uncovered -= set(covered)
+            findings = tuple(evidence[c] for c in covered if c in evidence)
+            entries.append(_Entry(best, [Need(c, ("left", "right"), findings) for c in covered]))
+        omitted = []
+        for slug in sorted(uncovered):
+            reason, detail = reasons.get(slug, ("phase_limit", f"the template allows {limit} integrate exercises"))
+            if limit == 0:
+                reason, detail = "phase_limit", "this mode has no integrate phase"
+            omitted.append(Omission(reason, Phase.INTEGRATE, detail, compensation=slug))
+        return entries, omitted
+
+    # --- assembling ------------------------------------------------------------------------------------------
+    def build(self, dropped: frozenset[str], integrate_limit: int) -> tuple[tuple[PlannedPhase, ...], list[Omission]]:
+        phases, omitted = [], []
+        for phase in PHASE_ORDER:
+            if phase is Phase.INTEGRATE:
+                entries, missing = self.integrate_phase(integrate_limit)
+            else:
+                entries, missing = self.muscle_phase(phase, dropped)
+            variables = self.mode.phases[phase]
+            planned = tuple(self._planned(phase, entry, variables) for entry in entries)
+            phases.append(PlannedPhase(phase, variables, planned))
+            omitted += missing
+        return tuple(phases), omitted
+
+    def fit(self, session_minutes: int | None) -> tuple[tuple[PlannedPhase, ...], tuple[Omission, ...]]:
+        """Build the plan; over the time budget, drop the muscles with the least evidence first."""
+        integrate_limit = self.mode.phases[Phase.INTEGRATE].max_exercises
+        dropped: frozenset[str] = frozenset()
+        phases, omitted = self.build(dropped, integrate_limit)
+        if session_minutes is None:
+            return phases, tuple(omitted)
+        for muscle in self._drop_order():
+            if _minutes(phases) <= session_minutes:
+                break
+            dropped |= {muscle}
+            phases, omitted = self.build(dropped, integrate_limit)
+        while _minutes(phases) > session_minutes and integrate_limit > 0:
+            integrate_limit -= 1
+            phases, omitted = self.build(dropped, integrate_limit)
+            omitted = [
+                replace(o, reason="time_budget", detail="did not fit the session time")
+                if o.phase is Phase.INTEGRATE and o.reason == "phase_limit"
+                else o
+                for o in omitted
+            ]
+        return phases, tuple(omitted)
+
+    def _drop_order(self) -> list[str]:
+        evidence: dict[str, int] = {}
+        for implication in (*self.analysis.overactive, *self.analysis.underactive):
+            evidence[implication.muscle] = evidence.get(implication.muscle, 0) + len(implication.evidence)
+        return sorted(evidence, key=lambda m: (evidence[m], m))
+
+    def _planned(self, phase: Phase, entry: _Entry, variables: PhaseVariables) -> PlannedExercise:
+        exercise = entry.exercise
+        sides = {s for need in entry.needs for s in need.sides}
+        side = _side(exercise, sides)
+        prescription = _prescription(exercise, variables)
+        findings = tuple(dict.fromkeys(e for need in entry.needs for e in need.evidence))
+        muscles = tuple(need.muscle for need in entry.needs)
+        return PlannedExercise(
+            exercise=exercise,
+            muscles=muscles if phase is not Phase.INTEGRATE else exercise.targets,
+            side=side,
+            prescription=prescription,
+            rationale=_rationale(phase, muscles, findings),
+            seconds=_seconds(prescription, variables, 2 if side == "both" else 1, self.mode.transition_seconds),
+        )
+
+
+def _side(exercise: Exercise, sides: set[str]) -> str | None:
+    if not exercise.unilateral:
+        return None
+    body = sides - {"unspecified"}
+    return body.pop() if len(body) == 1 and "unspecified" not in sides else "both"
+
+
+def _prescription(exercise: Exercise, variables: PhaseVariables) -> Prescription:
+    if exercise.modality == variables.modality:
+        return Prescription(
+            variables.sets, variables.reps, variables.hold_seconds, variables.tempo, variables.rest_seconds
+        )
+    # Another technique (an active stretch, a positional isometric) keeps its own repetitions and holds.
+    own = exercise.defaults
+    return Prescription(variables.sets, own.reps, own.hold_seconds, own.tempo, variables.rest_seconds)
+
+
+def _seconds(prescription: Prescription, variables: PhaseVariables, sides: int, transition: int) -> int:
+    hold = prescription.hold_seconds or 0
+    work = prescription.reps * max(variables.seconds_per_rep, hold) if prescription.reps else hold
+    return sides * prescription.sets * (work + prescription.rest_seconds) + transition
+
+
+def _rationale(phase: Phase, muscles: tuple[str, ...], findings: tuple[Evidence, ...]) -> Rationale:
+    def found(e: Evidence) -> str:
+        return f"{e.compensation} ({e.side})" if e.side else e.compensation
+
+    seen = ", ".join(dict.fromkeys(f"{found(e)} in {e.assessment}" for e in findings))
+    if phase is Phase.INTEGRATE:
+        text = f"Re-trains the movement pattern behind {', '.join(muscles)}: {seen}."
+    else:
+        role = "underactive" if phase is Phase.ACTIVATE else "overactive"
+        text = f"{phase.capitalize()} {role} {', '.join(muscles)}: found with {seen}."
+    return Rationale(muscles, findings, text)

@@ -1,0 +1,275 @@
+"""The public contract of POST /v1/analyses, /v1/plans and /v1/plans/batch."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas.problem import Problem
+
+AssessmentType = Literal["overhead_squat", "single_leg_squat", "push", "pull", "static_posture"]
+Side = Literal["left", "right", "bilateral"]
+MAX_ASSESSMENTS = 5
+MAX_FINDINGS = 30
+MAX_CONDITIONS = 40
+MAX_BATCH = 100
+
+
+class StrictInput(BaseModel):
+    """Request bodies reject unknown fields and lax coercion: nothing is silently ignored or guessed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class FindingIn(StrictInput):
+    compensation: str = Field(
+        max_length=64, description="Compensation id (see GET /v1/compensations).", examples=["knees_move_inward"]
+    )
+    side: Side | None = Field(
+        default=None,
+        description="left, right, bilateral, or null (counts as both sides). "
+        "Single-leg squat: the stance leg. Weight shift: the side shifted toward.",
+    )
+
+
+class AssessmentIn(StrictInput):
+    type: AssessmentType = Field(description="Assessment type.")
+    findings: list[FindingIn] = Field(min_length=1, max_length=MAX_FINDINGS, description="What was observed.")
+
+
+class InjuryIn(StrictInput):
+    kind: Literal["injury", "surgery"]
+    location: str = Field(min_length=1, max_length=100, description="Where, in words (e.g. `left knee`).")
+    weeks_ago: int = Field(ge=0, le=5200, description="How long ago, in weeks.")
+
+
+class PregnancyIn(StrictInput):
+    trimester: Literal[1, 2, 3]
+    cleared_by_physician: bool = Field(description="Has a physician or midwife cleared exercise?")
+
+
+class ScreeningIn(StrictInput):
+    current_pain: bool = Field(default=False, description="Pain now or during the assessment: refers on.")
+    pain_locations: list[str] = Field(default=[], max_length=10, description="Where it hurts, in words.")
+    numbness: bool = Field(default=False, description="Numbness or tingling: refers on.")
+    injuries: list[InjuryIn] = Field(default=[], max_length=10, description="Injuries and surgeries, any age.")
+    pregnancy: PregnancyIn | None = None
+    conditions: list[str] = Field(
+        default=[], max_length=MAX_CONDITIONS, description="Condition ids of GET /v1/conditions."
+    )
+
+
+class TemplateChoiceIn(StrictInput):
+    slug: str = Field(max_length=64, examples=["nasm_cex_standard"])
+    version: int | None = Field(default=None, ge=1, description="Pin a version; default the latest published.")
+
+
+class PreferencesIn(StrictInput):
+    mode: Literal["standalone", "warm_up", "cool_down"] = "standalone"
+    session_minutes: int | None = Field(default=None, ge=5, le=180, description="Time budget; none for no limit.")
+    equipment: list[str] | None = Field(
+        default=None,
+        max_length=30,
+        description="Equipment ids the client has (GET /v1/equipment). Omitted: a full gym. []: bodyweight only.",
+    )
+    level: Literal[1, 2, 3] = Field(
+        default=1,
+        description="Hardest exercise level the client is ready for; "
+        "1 is the stable, simple start the continuum prescribes.",
+    )
+    template: TemplateChoiceIn | None = Field(default=None, description="Plan template; default the house one.")
+
+
+class PlanRequest(StrictInput):
+    assessments: list[AssessmentIn] = Field(min_length=1, max_length=MAX_ASSESSMENTS)
+    ruleset: str | None = Field(default=None, max_length=64, description="Ruleset id; default `nasm_ces_2011`.")
+    screening: ScreeningIn = Field(default_factory=ScreeningIn)
+    preferences: PreferencesIn = Field(default_factory=PreferencesIn)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "assessments": [
+                        {
+                            "type": "overhead_squat",
+                            "findings": [
+                                {"compensation": "knees_move_inward", "side": "bilateral"},
+                                {"compensation": "low_back_arches", "side": None},
+                                {"compensation": "feet_turn_out", "side": "left"},
+                            ],
+                        }
+                    ],
+                    "screening": {"current_pain": False, "conditions": []},
+                    "preferences": {"mode": "standalone", "session_minutes": 30},
+                }
+            ]
+        }
+    )
+
+
+# --- answers ---------------------------------------------------------------------------------------------
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class EvidenceOut(Output):
+    assessment: str
+    compensation: str
+    side: str | None
+
+
+class ImplicationOut(Output):
+    muscle: str
+    sides: list[Literal["left", "right", "unspecified"]]
+    evidence: list[EvidenceOut]
+
+
+class ConflictOut(Output):
+    muscle: str
+    sides: list[Literal["left", "right", "unspecified"]]
+    overactive_evidence: list[EvidenceOut]
+    underactive_evidence: list[EvidenceOut]
+
+
+class ResemblanceOut(Output):
+    pattern: str = Field(description="Static distortion pattern id.")
+    ruleset: str = Field(description="Ruleset whose pattern rows were compared.")
+    score: float = Field(description="Share of the pattern's muscles the findings implicate the same way (0-1).")
+    matched_overactive: list[str]
+    matched_underactive: list[str]
+
+
+class RulesetRef(Output):
+    slug: str
+    name: str
+
+
+class AnalysisOut(Output):
+    ruleset: RulesetRef
+    overactive: list[ImplicationOut] = Field(description="Probable overactive muscles, by id.")
+    underactive: list[ImplicationOut] = Field(description="Probable underactive muscles, by id.")
+    conflicts: list[ConflictOut] = Field(description="Muscles both overactive and underactive on the same side.")
+    patterns: list[ResemblanceOut] = Field(description="Static distortion patterns the findings resemble.")
+
+
+class NoticeOut(Output):
+    code: str
+    message: str
+
+
+class ExerciseRef(BaseModel):
+    slug: str
+    name: str
+    description: str
+    instructions: list[str]
+    cues: list[str]
+    equipment: list[str]
+    level: int
+
+
+class RationaleOut(Output):
+    muscles: list[str]
+    findings: list[EvidenceOut]
+    text: str
+
+
+class PlannedExerciseOut(BaseModel):
+    exercise: ExerciseRef
+    muscles: list[str] = Field(description="The muscles it serves in this plan.")
+    side: Literal["left", "right", "both"] | None = Field(
+        description="left/right: that side only; both: a one-sided exercise done on each side; null: both at once."
+    )
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    tempo: str
+    rest_seconds: int
+    rationale: RationaleOut
+
+
+class AcuteVariablesOut(Output):
+    modality: str
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    tempo: str
+    rest_seconds: int
+    max_exercises: int
+
+
+class PhaseOut(BaseModel):
+    phase: Literal["inhibit", "lengthen", "activate", "integrate"]
+    acute_variables: AcuteVariablesOut
+    exercises: list[PlannedExerciseOut]
+
+
+class OmissionOut(Output):
+    reason: Literal[
+        "contraindication",
+        "missing_equipment",
+        "above_level",
+        "time_budget",
+        "conflict",
+        "phase_limit",
+        "unsafe_to_roll",
+        "no_exercise",
+    ]
+    phase: str | None
+    detail: str
+    muscle: str | None
+    side: str | None
+    exercise: str | None
+    compensation: str | None
+
+
+class TemplateRef(BaseModel):
+    slug: str
+    version: int
+    title: str
+
+
+class ReferralOut(BaseModel):
+    reasons: list[NoticeOut]
+    advice: str
+
+
+class PlanResponse(BaseModel):
+    status: Literal["plan", "referral"] = Field(description="`referral`: red flags stop the plan; see `referral`.")
+    plan_id: str = Field(description="Content hash: the same request, catalogue and template version give the same id.")
+    template: TemplateRef
+    ruleset: RulesetRef
+    mode: str
+    analysis: AnalysisOut
+    referral: ReferralOut | None
+    phases: list[PhaseOut] = Field(description="Always inhibit, lengthen, activate, integrate; empty on referral.")
+    estimated_minutes: int
+    session_minutes: int | None
+    frequency_per_week: str
+    reassess_after_weeks: int
+    warnings: list[NoticeOut]
+    lifestyle: list[NoticeOut]
+    omitted: list[OmissionOut] = Field(description="What was left out, and why.")
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    requests: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="Up to 100 plan requests, each answered on its own.",
+        json_schema_extra={"items": {"$ref": "#/components/schemas/PlanRequest"}},
+    )
+
+
+class BatchItem(BaseModel):
+    index: int
+    status: int = Field(description="200 with `plan`, or the 4xx of `problem`.")
+    plan: PlanResponse | None = None
+    problem: Problem | None = None
+
+
+class BatchResponse(BaseModel):
+    results: list[BatchItem]
