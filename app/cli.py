@@ -105,3 +105,7 @@ def _load_catalogue() -> "Catalogue":
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
