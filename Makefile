@@ -30,6 +30,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check app tests migrations
 	$(BIN)/mypy app tests
 	$(BIN)/lint-imports
+	$(BIN)/hadolint --failure-threshold info Dockerfile
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format app tests migrations

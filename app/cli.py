@@ -52,11 +52,22 @@ def seed(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", envvar="PORT")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (they share the database).")] = 1,
 ) -> None:
     """Serve the API. On the SQLite default the database is migrated and seeded first, so nothing else is needed."""
+    import os
+
     import uvicorn
 
-    uvicorn.run("app.main:app", host=host, port=port, log_level=get_settings().log_level.lower())
+    from app.services.setup import prepare_database
+
+    settings = get_settings()
+    if settings.should_auto_migrate:
+        # Once, here, before the workers start: never once per worker.
+        for line in prepare_database(settings.database_url, Path(settings.seed_dir)).lines():
+            typer.echo(line)
+    os.environ["CEPLAN_AUTO_MIGRATE"] = "false"
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level=settings.log_level.lower())
 
 
 @cli.command()

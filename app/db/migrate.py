@@ -5,11 +5,20 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def project_root() -> Path:
+    """The folder holding pyproject.toml and migrations/: the working directory (an installed package, as in
+    the container) or else the source tree this module was loaded from (a checkout)."""
+    for candidate in (Path.cwd(), SOURCE_ROOT):
+        if (candidate / "pyproject.toml").is_file() and (candidate / "migrations").is_dir():
+            return candidate
+    raise FileNotFoundError("no pyproject.toml with a migrations/ folder beside it; run from the project folder")
 
 
 def alembic_config(url: str) -> Config:
-    config = Config(toml_file=str(PROJECT_ROOT / "pyproject.toml"))
+    config = Config(toml_file=str(project_root() / "pyproject.toml"))
     config.attributes["sqlalchemy.url"] = url
     return config
 
