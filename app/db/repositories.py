@@ -154,6 +154,7 @@ def _exercises(
     equipment: dict[Any, t.Equipment],
 ) -> list[m.Exercise]:
     rows = {row.id or 0: row for row in session.exec(select(t.Exercise)).all()}
+    tenants = {row.id: row.slug for row in session.exec(select(t.Tenant)).all()}
     targets = _pairs(session, t.ExerciseTarget, "exercise_id", "muscle_id")
     needs = _pairs(session, t.ExerciseEquipment, "exercise_id", "equipment_id")
     comps = _pairs(session, t.ExerciseCompensation, "exercise_id", "compensation_id")
@@ -184,6 +185,7 @@ def _exercises(
             source=r.source,
             body_region=r.body_region,
             for_compensations=tuple(sorted(comp_slug[x] for x in comps[eid])),
+            owner=tenants.get(r.tenant_id) if r.tenant_id else None,
         )
         for eid, r in rows.items()
     ]
@@ -207,6 +209,7 @@ def _screening(session: Session) -> m.ScreeningPolicy | None:
 
 def _template_versions(session: Session) -> list[m.TemplateVersion]:
     templates = {row.id: row for row in session.exec(select(t.PlanTemplate)).all()}
+    tenants = {row.id: row.slug for row in session.exec(select(t.Tenant)).all()}
     versions = []
     for v in session.exec(select(t.PlanTemplateVersion)).all():
         body = v.body
@@ -220,5 +223,8 @@ def _template_versions(session: Session) -> list[m.TemplateVersion]:
             for mode, spec in body["modes"].items()
         }
         template = templates[v.template_id]
-        versions.append(m.TemplateVersion(template.slug, template.title, v.version, v.status, modes, body["source"]))
+        owner = tenants.get(template.tenant_id) if template.tenant_id else None
+        versions.append(
+            m.TemplateVersion(template.slug, template.title, v.version, v.status, modes, body["source"], owner)
+        )
     return versions

@@ -53,7 +53,10 @@ class _Seeder:
     def upsert(self, table: type[Row], values: dict[str, Any], links_changed: bool = False) -> Row:
         """Insert or update the row whose natural key is values['slug']; record what happened."""
         slug = values["slug"]
-        row = self.session.exec(select(table).where(table.slug == slug)).first()  # type: ignore[attr-defined]
+        query = select(table).where(table.slug == slug)  # type: ignore[attr-defined]
+        if hasattr(table, "tenant_id"):
+            query = query.where(table.tenant_id.is_(None))  # type: ignore[attr-defined]  # seed owns the shared rows
+        row = self.session.exec(query).first()
         name = str(table.__tablename__)
         if row is None:
             row = table(**values)

@@ -7,7 +7,7 @@ SQLite batch migrations cannot drop an unnamed constraint.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -143,8 +143,37 @@ class Equipment(SQLModel, table=True):
     source: str = Field(max_length=200)
 
 
+def _unique_slug_per_owner(table: str) -> tuple[Index, Index]:
+    """Slugs are unique within a tenant, and within the shared catalogue (tenant_id NULL)."""
+    shared = text("tenant_id IS NULL")
+    return (
+        Index(f"uq_{table}_tenant_slug", "tenant_id", "slug", unique=True),
+        Index(f"uq_{table}_shared_slug", "slug", unique=True, sqlite_where=shared, postgresql_where=shared),
+    )
+
+
+class Tenant(SQLModel, table=True):
+    """A gym or an app: owns API keys, custom exercises and plan templates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=64)
+    created_at: datetime
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", ondelete="CASCADE", index=True)
+    prefix: str = Field(unique=True, max_length=16)
+    secret_hash: str = Field(max_length=64)
+    read_only: bool = False
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
 class Exercise(SQLModel, table=True):
     __table_args__ = (
+        *_unique_slug_per_owner("exercise"),
         CheckConstraint(_in("phase", PHASES), name="phase"),
         CheckConstraint(_in("modality", MODALITIES), name="modality"),
         CheckConstraint("level BETWEEN 1 AND 3", name="level"),
@@ -156,7 +185,8 @@ class Exercise(SQLModel, table=True):
         CheckConstraint(f"body_region IS NULL OR {_in('body_region', BODY_REGIONS)}", name="body_region"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    slug: str = Field(unique=True, max_length=80)
+    tenant_id: int | None = Field(default=None, foreign_key="tenant.id", ondelete="CASCADE")
+    slug: str = Field(max_length=80)
     name: str = Field(max_length=160)
     phase: str = Field(max_length=16, index=True)
     modality: str = Field(max_length=32)
@@ -234,8 +264,10 @@ class Policy(SQLModel, table=True):
 
 class PlanTemplate(SQLModel, table=True):
     __tablename__ = "plan_template"
+    __table_args__ = _unique_slug_per_owner("plan_template")
     id: int | None = Field(default=None, primary_key=True)
-    slug: str = Field(unique=True, max_length=64)
+    tenant_id: int | None = Field(default=None, foreign_key="tenant.id", ondelete="CASCADE")
+    slug: str = Field(max_length=64)
     title: str = Field(max_length=120)
     description: str
     is_default: bool = False
@@ -254,7 +286,10 @@ class PlanTemplateVersion(SQLModel, table=True):
     version: int
     status: str = Field(max_length=16)
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    revision: int = Field(default=1, description="Bumped on every edit: the ETag of optimistic concurrency.")
+    created_at: datetime | None = None
     published_at: datetime | None = None
+    retired_at: datetime | None = None
 
 
 class CatalogueRevision(SQLModel, table=True):

@@ -40,8 +40,9 @@ class Catalogue:
     conditions: Mapping[str, Condition]
     lifestyle: tuple[LifestyleNote, ...]
     screening: ScreeningPolicy | None
-    templates: Mapping[str, tuple[TemplateVersion, ...]] = field(default_factory=dict)
+    templates: Mapping[tuple[str | None, str], tuple[TemplateVersion, ...]] = field(default_factory=dict)
     default_template: str = ""
+    custom_exercises: Mapping[str, Mapping[str, Exercise]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -60,9 +61,14 @@ class Catalogue:
         templates: Iterable[TemplateVersion] = (),
         default_template: str = "",
     ) -> "Catalogue":
-        versions: dict[str, list[TemplateVersion]] = {}
+        versions: dict[tuple[str | None, str], list[TemplateVersion]] = {}
         for version in templates:
-            versions.setdefault(version.template, []).append(version)
+            versions.setdefault((version.owner, version.template), []).append(version)
+        exercises = sorted(exercises, key=lambda e: e.slug)
+        custom: dict[str, dict[str, Exercise]] = {}
+        for exercise in exercises:
+            if exercise.owner is not None:
+                custom.setdefault(exercise.owner, {})[exercise.slug] = exercise
         return cls(
             revision=revision,
             muscles=_by_slug(sorted(muscles, key=lambda m: m.slug)),
@@ -70,12 +76,13 @@ class Catalogue:
             compensations=_by_slug(sorted(compensations, key=lambda c: c.slug)),
             rulesets=_by_slug(rulesets),
             equipment=_by_slug(sorted(equipment, key=lambda e: e.slug)),
-            exercises=_by_slug(sorted(exercises, key=lambda e: e.slug)),
+            exercises=_by_slug(e for e in exercises if e.owner is None),
             conditions=_by_slug(sorted(conditions, key=lambda c: c.slug)),
             lifestyle=tuple(lifestyle),
             screening=screening,
-            templates={slug: tuple(sorted(vs, key=lambda v: v.version)) for slug, vs in versions.items()},
+            templates={key: tuple(sorted(vs, key=lambda v: v.version)) for key, vs in versions.items()},
             default_template=default_template,
+            custom_exercises=custom,
         )
 
     @cached_property
@@ -130,28 +137,49 @@ class Catalogue:
         """The muscle, its groups and its members: an exercise targeting any of them serves it."""
         return self._related.get(slug, frozenset({slug}))
 
+    def all_exercises(self) -> Iterable[Exercise]:
+        """Shared and custom exercises of every tenant."""
+        yield from self.exercises.values()
+        for own in self.custom_exercises.values():
+            yield from own.values()
+
+    def visible_exercises(self, tenant: str | None) -> list[Exercise]:
+        """The shared catalogue plus the tenant's own exercises, by slug."""
+        own = self.custom_exercises.get(tenant, {}) if tenant else {}
+        return sorted((*self.exercises.values(), *own.values()), key=lambda e: e.slug)
+
+    def exercise(self, slug: str, tenant: str | None) -> Exercise | None:
+        if tenant and slug in self.custom_exercises.get(tenant, {}):
+            return self.custom_exercises[tenant][slug]
+        return self.exercises.get(slug)
+
     @cached_property
-    def _served_by(self) -> dict[str, frozenset[str]]:
+    def _served_by(self) -> dict[tuple[str | None, str], frozenset[str]]:
         return {
-            exercise.slug: frozenset().union(*(self.related_muscles(t) for t in exercise.targets))
-            for exercise in self.exercises.values()
+            (exercise.owner, exercise.slug): frozenset().union(*(self.related_muscles(t) for t in exercise.targets))
+            for exercise in self.all_exercises()
         }
 
-    def serves(self, exercise: str) -> frozenset[str]:
+    def serves(self, exercise: Exercise) -> frozenset[str]:
         """Every muscle the exercise serves: its targets, their groups and their members."""
-        return self._served_by[exercise]
+        return self._served_by[(exercise.owner, exercise.slug)]
 
     @cached_property
     def _serving(self) -> dict[tuple[Phase, str], tuple[Exercise, ...]]:
         serving: dict[tuple[Phase, str], list[Exercise]] = {}
-        for exercise in self.exercises.values():
-            for muscle in self.serves(exercise.slug):
+        for exercise in sorted(self.all_exercises(), key=lambda e: (e.slug, e.owner or "")):
+            for muscle in self.serves(exercise):
                 serving.setdefault((exercise.phase, muscle), []).append(exercise)
         return {key: tuple(exercises) for key, exercises in serving.items()}
 
     def exercises_serving(self, phase: Phase, muscle: str) -> tuple[Exercise, ...]:
-        """Exercises of the phase that target the muscle, one of its groups or one of its members, by slug."""
+        """Exercises of the phase (shared and every tenant's) serving the muscle, one of its groups or members."""
         return self._serving.get((phase, muscle), ())
 
-    def template_versions(self, slug: str) -> tuple[TemplateVersion, ...]:
-        return self.templates.get(slug, ())
+    def template_versions(self, slug: str, tenant: str | None = None) -> tuple[TemplateVersion, ...]:
+        """The versions of the template the tenant sees under that slug: its own, else the shared one."""
+        own = self.templates.get((tenant, slug)) if tenant else None
+        return own or self.templates.get((None, slug), ())
+
+    def visible_templates(self, tenant: str | None) -> list[str]:
+        return sorted(slug for owner, slug in self.templates if owner is None or owner == tenant)

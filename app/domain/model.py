@@ -143,6 +143,7 @@ class Exercise:
     source: str
     body_region: str | None = None
     for_compensations: tuple[str, ...] = ()
+    owner: str | None = None  # the tenant of a custom exercise; None for the shared catalogue
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,3 +212,4 @@ class TemplateVersion:
     status: str
     modes: dict[str, ModeVariables]
     source: str
+    owner: str | None = None  # the tenant that owns the template; None for the shared catalogue

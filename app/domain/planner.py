@@ -100,6 +100,11 @@ class Eligibility:
     excluded_tags: dict[str, tuple[str, ...]]
     equipment: frozenset[str] | None
     level: int
+    tenant: str | None = None
+
+    def visible(self, exercise: Exercise) -> bool:
+        """A tenant's custom exercises serve only that tenant's plans."""
+        return exercise.owner is None or exercise.owner == self.tenant
 
     def failure(self, exercise: Exercise) -> tuple[str, str] | None:
         """Why the client may not do this exercise, as (reason code, detail), or None if they may."""
@@ -126,7 +131,7 @@ def make_plan(catalogue: Catalogue, request: PlanRequest) -> Plan:
     ruleset = choose_ruleset(catalogue, request.ruleset)
     analysis = analyse(catalogue, ruleset, request.assessments)
     preferences = request.preferences
-    template = choose_template(catalogue, preferences.template)
+    template = choose_template(catalogue, preferences.template, request.tenant)
     mode = template.modes[preferences.mode]
     equipment = _check_equipment(catalogue, preferences)
     outcome = screen(catalogue, request.screening)
@@ -149,7 +154,7 @@ def make_plan(catalogue: Catalogue, request: PlanRequest) -> Plan:
             outcome.referral_reasons,
             policy.referral_advice if policy else None,
         )
-    eligibility = Eligibility(outcome.excluded_tags, equipment, preferences.level)
+    eligibility = Eligibility(outcome.excluded_tags, equipment, preferences.level, request.tenant)
     builder = _Builder(catalogue, analysis, mode, eligibility)
     phases, omitted = builder.fit(preferences.session_minutes)
     minutes = _minutes(phases)
@@ -277,7 +282,7 @@ class _Builder:
 
     # --- choosing -----------------------------------------------------------------------------------------
     def _pick(self, phase: Phase, need: Need) -> tuple[Exercise | None, tuple[str, str]]:
-        candidates = self.catalogue.exercises_serving(phase, need.muscle)
+        candidates = [e for e in self.catalogue.exercises_serving(phase, need.muscle) if self.eligibility.visible(e)]
         if not candidates:
             return None, ("no_exercise", f"the library has no {phase} exercise for {need.muscle}")
         eligible, failures = [], []
@@ -308,7 +313,7 @@ class _Builder:
         variables = self.mode.phases[phase]
         entries: list[_Entry] = []
         for need in needs:
-            entry = next((e for e in entries if need.muscle in self.catalogue.serves(e.exercise.slug)), None)
+            entry = next((e for e in entries if need.muscle in self.catalogue.serves(e.exercise)), None)
             if entry is not None:
                 entry.needs.append(need)
                 continue
@@ -338,7 +343,7 @@ class _Builder:
         entries: list[_Entry] = []
         eligible = []
         reasons: dict[str, tuple[str, str]] = {}
-        for exercise in self.catalogue.exercises.values():
+        for exercise in self.catalogue.visible_exercises(self.eligibility.tenant):
             if exercise.phase is not Phase.INTEGRATE or not set(exercise.for_compensations) & uncovered:
                 continue
             failure = self.eligibility.failure(exercise)

@@ -60,3 +60,4 @@ class PlanRequest:
     ruleset: str | None = None
     screening: Screening = field(default_factory=Screening)
     preferences: Preferences = field(default_factory=Preferences)
+    tenant: str | None = None  # the caller's tenant, when an API key was given

@@ -13,11 +13,13 @@ class TemplateVersionUnavailable(DomainError):
     title = "Template version not available"
 
 
-def choose_template(catalogue: Catalogue, choice: TemplateChoice | None) -> TemplateVersion:
+def choose_template(catalogue: Catalogue, choice: TemplateChoice | None, tenant: str | None = None) -> TemplateVersion:
     slug = choice.slug if choice else catalogue.default_template
-    versions = catalogue.template_versions(slug)
+    versions = catalogue.template_versions(slug, tenant)
     if not versions:
-        raise UnknownId("template", slug, field="preferences.template.slug", allowed=catalogue.templates)
+        raise UnknownId(
+            "template", slug, field="preferences.template.slug", allowed=catalogue.visible_templates(tenant)
+        )
     published = [v for v in versions if v.status == PUBLISHED]
     allowed = [str(v.version) for v in published]
     if choice is None or choice.version is None:
