@@ -8,6 +8,8 @@ import typer
 from app.config import get_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from app.domain.catalogue import Catalogue
 
 cli = typer.Typer(
@@ -112,6 +114,54 @@ def _load_catalogue() -> "Catalogue":
         return CatalogueStore(engine).refresh(force=True)
     finally:
         engine.dispose()
+
+
+apikey = typer.Typer(
+    help="Create and revoke API keys. A key is shown once; only its hash is stored.", no_args_is_help=True
+)
+cli.add_typer(apikey, name="apikey")
+
+
+def _engine() -> "Engine":
+    from app.db.engine import make_engine
+
+    return make_engine(get_settings().database_url)
+
+
+@apikey.command("create")
+def apikey_create(
+    tenant: Annotated[str, typer.Option(help="The gym or app the key belongs to (created if new).")],
+    read_only: Annotated[bool, typer.Option("--read-only", help="The key may read but not write.")] = False,
+) -> None:
+    """Create a key for a tenant and print it once: store it now, it cannot be shown again."""
+    from app.services.accounts import create_key
+
+    issued = create_key(_engine(), tenant, read_only=read_only)
+    typer.echo(issued.key)
+    typer.echo(
+        f"tenant {issued.tenant}, prefix {issued.prefix}, {'read-only' if read_only else 'read-write'}", err=True
+    )
+
+
+@apikey.command("revoke")
+def apikey_revoke(prefix: Annotated[str, typer.Argument(help="The key's prefix (the part after `cep_`).")]) -> None:
+    """Revoke a key at once: later requests with it get 401."""
+    from app.services.accounts import revoke_key
+
+    if not revoke_key(_engine(), prefix):
+        typer.echo(f"no active key with prefix {prefix}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {prefix}")
+
+
+@apikey.command("list")
+def apikey_list() -> None:
+    """List keys by prefix and tenant (never the secrets)."""
+    from app.services.accounts import list_keys
+
+    for prefix, tenant, read_only, revoked_at in list_keys(_engine()):
+        state = f"revoked {revoked_at}" if revoked_at else "active"
+        typer.echo(f"{prefix}\t{tenant}\t{'read-only' if read_only else 'read-write'}\t{state}")
 
 
 def main() -> None:

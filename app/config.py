@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     )
     seed_dir: str = Field(default="seed", description="Folder of the seed YAML files.")
     log_level: str = "INFO"
+    require_api_key: bool = Field(
+        default=False, description="Require an API key for reads and plans too (writes always need one)."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         if settings.should_auto_migrate:
             prepare_database(settings.database_url, Path(settings.seed_dir))
+        app.state.engine = engine
+        app.state.settings = settings
         app.state.catalogue_store = CatalogueStore(engine)
         app.state.catalogue_store.refresh(force=True)
         yield

@@ -2,8 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request, status
 
+from app.api.auth import ReaderDep, WriterDep, get_principal, tenant_of
 from app.api.deps import CatalogueDep
 from app.api.responses import problems
 from app.domain.model import Phase
@@ -12,6 +13,7 @@ from app.schemas.catalogue import (
     CompensationPublic,
     ConditionPublic,
     EquipmentPublic,
+    ExerciseCreate,
     ExercisePublic,
     MusclePublic,
     Page,
@@ -19,8 +21,10 @@ from app.schemas.catalogue import (
     RulesetSummary,
 )
 from app.services import catalogue as service
+from app.services import exercises as exercise_service
 
-router = APIRouter(tags=["catalogue"])
+# Reads are open unless CEPLAN_REQUIRE_API_KEY is set; a key also shows the tenant's own exercises.
+router = APIRouter(tags=["catalogue"], dependencies=[Depends(get_principal)])
 
 
 @router.get("/muscles", summary="List muscles and groups")
@@ -65,6 +69,7 @@ def get_ruleset(catalogue: CatalogueDep, slug: str) -> RulesetPublic:
 @router.get("/exercises", summary="Search exercises", responses=problems(422))
 def list_exercises(
     catalogue: CatalogueDep,
+    principal: ReaderDep,
     phase: Annotated[Phase | None, Query(description="Only this phase.")] = None,
     muscle: Annotated[
         str | None,
@@ -85,14 +90,38 @@ def list_exercises(
     """Exercises of the library, filtered, in a stable order (by slug), with the total before paging."""
     have = service.parse_equipment(catalogue, equipment, "equipment")
     return service.list_exercises(
-        catalogue, phase=phase, muscle=muscle, equipment=have, level=level, q=q, limit=limit, offset=offset
+        catalogue,
+        phase=phase,
+        muscle=muscle,
+        equipment=have,
+        level=level,
+        q=q,
+        limit=limit,
+        offset=offset,
+        tenant=tenant_of(principal),
     )
 
 
 @router.get("/exercises/{slug}", summary="Read one exercise", responses=problems(404))
-def get_exercise(catalogue: CatalogueDep, slug: str) -> ExercisePublic:
+def get_exercise(catalogue: CatalogueDep, principal: ReaderDep, slug: str) -> ExercisePublic:
     """One exercise with instructions, cues, equipment and default acute variables."""
-    return service.get_exercise(catalogue, slug)
+    return service.get_exercise(catalogue, slug, tenant_of(principal))
+
+
+@router.post(
+    "/exercises",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add your own exercise",
+    responses=problems(401, 403, 409, 422),
+)
+def create_exercise(
+    request: Request, catalogue: CatalogueDep, principal: WriterDep, data: ExerciseCreate
+) -> ExercisePublic:
+    """A custom exercise for your tenant's plans only, validated against the catalogue's muscles, phases,
+    equipment and risk tags."""
+    exercise_service.create_exercise(request.app.state.engine, catalogue, data, principal)
+    fresh = request.app.state.catalogue_store.refresh()
+    return exercise_service.created(fresh, data.slug, principal.tenant)
 
 
 @router.get("/equipment", summary="List equipment")

@@ -37,7 +37,8 @@ def _field_path(location: tuple[Any, ...]) -> str:
 
 async def _ceplan_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CeplanError)
-    return render(problem(exc.status_code, exc.code, exc.title, exc.detail, errors=exc.errors, allowed=exc.allowed))
+    body = problem(exc.status_code, exc.code, exc.title, exc.detail, errors=exc.errors, allowed=exc.allowed)
+    return render(body, headers=exc.headers)
 
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:

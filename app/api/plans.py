@@ -1,7 +1,8 @@
 """POST /v1/analyses, /v1/plans and /v1/plans/batch: stateless, answered from the catalogue snapshot."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from app.api.auth import ReaderDep, get_principal, tenant_of
 from app.api.deps import CatalogueDep
 from app.api.responses import problems
 from app.schemas.plan import AnalysisOut, BatchRequest, BatchResponse, PlanRequest, PlanResponse
@@ -10,19 +11,24 @@ from app.services import plans as service
 router = APIRouter(tags=["plans"])
 
 
-@router.post("/analyses", summary="Analyse assessment findings", responses=problems(422))
+@router.post(
+    "/analyses",
+    summary="Analyse assessment findings",
+    responses=problems(401, 422),
+    dependencies=[Depends(get_principal)],
+)
 def create_analysis(catalogue: CatalogueDep, request: PlanRequest) -> AnalysisOut:
     """Probable overactive and underactive muscles per side, with the evidence, conflicts and resembled patterns."""
     return service.analyse_request(catalogue, request)
 
 
-@router.post("/plans", summary="Make a corrective-exercise plan", responses=problems(422))
-def create_plan(catalogue: CatalogueDep, request: PlanRequest) -> PlanResponse:
+@router.post("/plans", summary="Make a corrective-exercise plan", responses=problems(401, 422))
+def create_plan(catalogue: CatalogueDep, principal: ReaderDep, request: PlanRequest) -> PlanResponse:
     """A four-phase plan (Inhibit, Lengthen, Activate, Integrate), or a referral when red flags stop it."""
-    return service.make_plan(catalogue, request)
+    return service.make_plan(catalogue, request, tenant_of(principal))
 
 
-@router.post("/plans/batch", summary="Make up to 100 plans at once", responses=problems(422))
-def create_plans(catalogue: CatalogueDep, batch: BatchRequest) -> BatchResponse:
+@router.post("/plans/batch", summary="Make up to 100 plans at once", responses=problems(401, 422))
+def create_plans(catalogue: CatalogueDep, principal: ReaderDep, batch: BatchRequest) -> BatchResponse:
     """Each request is answered on its own, in order: a bad one gets its problem without failing the others."""
-    return service.make_batch(catalogue, batch.requests)
+    return service.make_batch(catalogue, batch.requests, tenant_of(principal))

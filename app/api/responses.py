@@ -9,7 +9,12 @@ PROBLEM = "application/problem+json"
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
-        404: "No such resource (problem+json, code `not_found`).",
+        401: "No API key, or a key that is not valid (problem+json, code `unauthorized`).",
+        403: "The key may not do this: read-only, or a shared resource (problem+json).",
+        404: "No such resource, or not yours (problem+json, code `not_found`).",
+        409: "The resource's state does not allow it: published versions never change (problem+json).",
+        412: "If-Match does not match the current ETag: somebody changed it first (problem+json).",
+        428: "Edits need If-Match with the ETag you read (problem+json).",
         413: "The request body is too large.",
         415: "The body is not JSON.",
         422: "The request is not valid: the problem names the field and the allowed values.",

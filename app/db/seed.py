@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import update
 from sqlmodel import Session, SQLModel, col, delete, select
 
 from app.db import tables as t
@@ -113,11 +114,15 @@ def seed_database(session: Session, seed_dir: Path) -> SeedReport:
 
 
 def bump_revision(session: Session) -> None:
-    revision = session.get(t.CatalogueRevision, 1)
-    if revision is None:
+    """Count one more catalogue change. An atomic UPDATE: concurrent writers never lose an increment, so a
+    snapshot taken between two writes always sees the later one as new."""
+    result = session.exec(
+        update(t.CatalogueRevision)
+        .where(col(t.CatalogueRevision.id) == 1)
+        .values(revision=t.CatalogueRevision.revision + 1)
+    )
+    if result.rowcount == 0:
         session.add(t.CatalogueRevision(id=1, revision=1))
-    else:
-        revision.revision += 1
     session.flush()
 
 

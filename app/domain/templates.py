@@ -2,7 +2,7 @@
 
 from app.domain.catalogue import Catalogue
 from app.domain.errors import DomainError, UnknownId
-from app.domain.model import TemplateVersion
+from app.domain.model import Phase, TemplateVersion
 from app.domain.requests import TemplateChoice
 
 PUBLISHED = "published"
@@ -38,3 +38,16 @@ def choose_template(catalogue: Catalogue, choice: TemplateChoice | None, tenant:
             allowed=allowed,
         )
     return pinned
+
+
+# Inhibit and Lengthen are dosed as holds, Activate and Integrate as repetitions (domain.md F.1).
+HELD_PHASES = (Phase.INHIBIT, Phase.LENGTHEN)
+
+
+def dose_problem(phase: Phase, reps: int | None, hold_seconds: int | None) -> str | None:
+    """Why a template's phase dose does not fit the phase, or None when it does."""
+    if phase in HELD_PHASES and hold_seconds is None:
+        return f"{phase} is dosed as a hold: give hold_seconds"
+    if phase not in HELD_PHASES and reps is None:
+        return f"{phase} is dosed in repetitions: give reps"
+    return None

@@ -141,3 +141,37 @@ class Page(BaseModel, Generic[T]):
     limit: int
     offset: int
     items: list[T]
+
+
+class DosageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sets: int = Field(ge=1, le=10)
+    reps: int | None = Field(default=None, ge=1, le=100)
+    hold_seconds: int | None = Field(default=None, ge=1, le=600)
+    tempo: str = Field(min_length=1, max_length=80)
+    rest_seconds: int = Field(ge=0, le=600)
+
+
+class ExerciseCreate(BaseModel):
+    """A tenant's own exercise: checked against the catalogue's muscles, phases, equipment and risk tags."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    slug: str = Field(pattern=r"^[a-z][a-z0-9_]{1,79}$", examples=["acme_banded_bridge"])
+    name: str = Field(min_length=1, max_length=160)
+    phase: PhaseName
+    modality: str = Field(max_length=32, description="One of the modalities the phase's shared exercises use.")
+    targets: list[str] = Field(min_length=1, max_length=10, description="Muscle ids.")
+    equipment: list[str] = Field(default=[], max_length=10, description="Equipment ids; [] for bodyweight.")
+    level: int = Field(ge=1, le=3)
+    unilateral: bool
+    tags: list[str] = Field(default=[], max_length=10, description="Risk tags (see GET /v1/conditions).")
+    regression: str | None = Field(default=None, description="An easier exercise of the same phase.")
+    progression: str | None = Field(default=None, description="A harder exercise of the same phase.")
+    description: str = Field(min_length=1, max_length=2000)
+    instructions: list[str] = Field(min_length=1, max_length=20)
+    cues: list[str] = Field(default=[], max_length=10)
+    defaults: DosageIn
+    body_region: Literal["lower_body", "upper_body", "total_body"] | None = None
+    for_compensations: list[str] = Field(default=[], max_length=20, description="Integrate: compensation ids.")

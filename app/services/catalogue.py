@@ -137,9 +137,11 @@ def exercise_public(exercise: Exercise) -> ExercisePublic:
     return ExercisePublic.model_validate(exercise)
 
 
-def get_exercise(catalogue: Catalogue, slug: str) -> ExercisePublic:
-    _require("exercise", slug, catalogue.exercises)
-    return exercise_public(catalogue.exercises[slug])
+def get_exercise(catalogue: Catalogue, slug: str, tenant: str | None = None) -> ExercisePublic:
+    exercise = catalogue.exercise(slug, tenant)
+    if exercise is None:
+        raise NotFound(f"no exercise '{slug}'")
+    return exercise_public(exercise)
 
 
 def parse_equipment(catalogue: Catalogue, values: list[str] | None, field: str) -> frozenset[str] | None:
@@ -167,6 +169,7 @@ def list_exercises(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    tenant: str | None = None,
 ) -> Page[ExercisePublic]:
     if muscle is not None:
         _check_filter("muscle", muscle, catalogue.muscles)
@@ -174,7 +177,7 @@ def list_exercises(
     needle = q.casefold().strip() if q else ""
     matching = [
         e
-        for e in catalogue.exercises.values()
+        for e in catalogue.visible_exercises(tenant)
         if (phase is None or e.phase is phase)
         and (muscle is None or not related.isdisjoint(e.targets))
         and (equipment is None or set(e.equipment) <= equipment)

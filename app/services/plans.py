@@ -29,7 +29,7 @@ from app.schemas.plan import (
 from app.services.problems import domain_problem, pydantic_problem
 
 
-def to_domain(request: PlanRequest) -> domain.PlanRequest:
+def to_domain(request: PlanRequest, tenant: str | None = None) -> domain.PlanRequest:
     screening, preferences = request.screening, request.preferences
     template = preferences.template
     return domain.PlanRequest(
@@ -57,6 +57,7 @@ def to_domain(request: PlanRequest) -> domain.PlanRequest:
             level=preferences.level,
             template=domain.TemplateChoice(template.slug, template.version) if template else None,
         ),
+        tenant=tenant,
     )
 
 
@@ -130,16 +131,16 @@ def plan_response(plan: planner.Plan) -> PlanResponse:
     return response
 
 
-def make_plan(catalogue: Catalogue, request: PlanRequest) -> PlanResponse:
-    return plan_response(planner.make_plan(catalogue, to_domain(request)))
+def make_plan(catalogue: Catalogue, request: PlanRequest, tenant: str | None = None) -> PlanResponse:
+    return plan_response(planner.make_plan(catalogue, to_domain(request, tenant)))
 
 
-def make_batch(catalogue: Catalogue, requests: list[dict[str, Any]]) -> BatchResponse:
+def make_batch(catalogue: Catalogue, requests: list[dict[str, Any]], tenant: str | None = None) -> BatchResponse:
     """Answer each request on its own: one bad request gets its problem, the others their plans."""
     results = []
     for index, raw in enumerate(requests):
         try:
-            plan = make_plan(catalogue, PlanRequest.model_validate(raw))
+            plan = make_plan(catalogue, PlanRequest.model_validate(raw), tenant)
             results.append(BatchItem(index=index, status=200, plan=plan))
         except ValidationError as error:
             results.append(BatchItem(index=index, status=422, problem=pydantic_problem(error, f"requests.{index}.")))

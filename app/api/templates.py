@@ -1,0 +1,125 @@
+"""Plan templates: list and read (shared and your own), drafts, edits with If-Match, publish, retire, diff."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from sqlalchemy import Engine
+
+from app.api.auth import ReaderDep, WriterDep
+from app.api.responses import problems
+from app.schemas.templates import (
+    DraftCreate,
+    DraftUpdate,
+    TemplateCreate,
+    TemplateDiff,
+    TemplateOut,
+    VersionOut,
+    VersionSummary,
+)
+from app.services import templates as service
+
+router = APIRouter(prefix="/plan-templates", tags=["plan templates"])
+WRITE_ERRORS = problems(401, 403, 404, 409, 422)
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _changed(request: Request, response: Response, version: VersionOut) -> VersionOut:
+    # Plans read the in-memory snapshot: refresh it now so this worker sees its own write at once.
+    request.app.state.catalogue_store.refresh()
+    response.headers["ETag"] = version.etag
+    return version
+
+
+@router.get("", summary="List plan templates", responses=problems(401))
+def list_plan_templates(request: Request, principal: ReaderDep) -> list[TemplateOut]:
+    """The shared templates, and your own when you send an API key."""
+    return service.list_templates(_engine(request), principal)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a plan template", responses=WRITE_ERRORS)
+def create_plan_template(request: Request, principal: WriterDep, data: TemplateCreate) -> TemplateOut:
+    """A new template owned by your tenant, visible to you alone. Add versions to it next."""
+    created = service.create_template(_engine(request), data, principal)
+    request.app.state.catalogue_store.refresh()
+    return created
+
+
+@router.get("/{slug}", summary="Read a plan template", responses=problems(401, 404))
+def get_plan_template(request: Request, principal: ReaderDep, slug: str) -> TemplateOut:
+    """One template with its versions and the one new plans use."""
+    return service.get_template(_engine(request), slug, principal)
+
+
+@router.get("/{slug}/versions", summary="List a template's versions", responses=problems(401, 404))
+def list_plan_template_versions(request: Request, principal: ReaderDep, slug: str) -> list[VersionSummary]:
+    """Every version with its status: draft, published or retired."""
+    return service.list_versions(_engine(request), slug, principal)
+
+
+@router.post(
+    "/{slug}/versions", status_code=status.HTTP_201_CREATED, summary="Create a draft version", responses=WRITE_ERRORS
+)
+def create_plan_template_version(
+    request: Request, response: Response, principal: WriterDep, slug: str, data: DraftCreate
+) -> VersionOut:
+    """A new draft, numbered after the highest version: copied from `copy_from` or given as `modes`."""
+    return _changed(request, response, service.create_draft(_engine(request), slug, data, principal))
+
+
+@router.get("/{slug}/versions/{version}", summary="Read a template version", responses=problems(401, 404))
+def get_plan_template_version(
+    request: Request, response: Response, principal: ReaderDep, slug: str, version: int
+) -> VersionOut:
+    """The acute variables of every mode and phase. The ETag header is what an edit must send as If-Match."""
+    found = service.get_version(_engine(request), slug, version, principal)
+    response.headers["ETag"] = found.etag
+    return found
+
+
+@router.put(
+    "/{slug}/versions/{version}", summary="Edit a draft version", responses=problems(401, 403, 404, 409, 412, 422, 428)
+)
+def update_plan_template_version(
+    request: Request,
+    response: Response,
+    principal: WriterDep,
+    slug: str,
+    version: int,
+    data: DraftUpdate,
+    if_match: Annotated[str | None, Header(description="The ETag of the version you edited.")] = None,
+) -> VersionOut:
+    """Replace a draft's variables. A stale If-Match gets 412; published versions never change (409)."""
+    updated = service.update_draft(_engine(request), slug, version, data.modes, if_match, principal)
+    return _changed(request, response, updated)
+
+
+@router.post("/{slug}/versions/{version}/publish", summary="Publish a draft", responses=WRITE_ERRORS)
+def publish_plan_template_version(
+    request: Request, response: Response, principal: WriterDep, slug: str, version: int
+) -> VersionOut:
+    """The draft becomes immutable, and new plans use it unless they pin another version."""
+    return _changed(request, response, service.publish(_engine(request), slug, version, principal))
+
+
+@router.post("/{slug}/versions/{version}/retire", summary="Retire a published version", responses=WRITE_ERRORS)
+def retire_plan_template_version(
+    request: Request, response: Response, principal: WriterDep, slug: str, version: int
+) -> VersionOut:
+    """New plans can no longer use it; it stays readable."""
+    return _changed(request, response, service.retire(_engine(request), slug, version, principal))
+
+
+@router.get("/{slug}/diff", summary="Compare two versions", responses=problems(401, 404, 422))
+def diff_plan_template_versions(
+    request: Request,
+    principal: ReaderDep,
+    slug: str,
+    from_version: Annotated[int, Query(alias="from", ge=1)],
+    to_version: Annotated[int, Query(alias="to", ge=1)],
+) -> TemplateDiff:
+    """Every acute variable that differs between the two versions."""
+    return service.diff(_engine(request), slug, from_version, to_version, principal)

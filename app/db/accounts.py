@@ -1,0 +1,87 @@
+"""Tenants and their API keys. Keys are stored as a public prefix and a SHA-256 hash of the secret only."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from app.db import tables as t
+
+KEY_PREFIX = "cep"
+# Compared against when the prefix is unknown, so a miss costs the same time as a wrong secret.
+_DUMMY_HASH = hashlib.sha256(b"ceplan-no-such-key").hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: str
+    prefix: str
+    tenant: str
+    read_only: bool
+
+
+def tenant_id(session: Session, slug: str) -> int | None:
+    return session.exec(select(t.Tenant.id).where(t.Tenant.slug == slug)).first()
+
+
+def _hash(secret: str) -> str:
+    # The secret is 256 random bits: a fast hash is enough, a slow KDF would only cost latency.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(session: Session, tenant_slug: str, *, read_only: bool = False) -> IssuedKey:
+    tenant = session.exec(select(t.Tenant).where(t.Tenant.slug == tenant_slug)).first()
+    if tenant is None:
+        tenant = t.Tenant(slug=tenant_slug, created_at=datetime.now(UTC))
+        session.add(tenant)
+        session.flush()
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    session.add(
+        t.ApiKey(
+            tenant_id=tenant.id or 0,
+            prefix=prefix,
+            secret_hash=_hash(secret),
+            read_only=read_only,
+            created_at=datetime.now(UTC),
+        )
+    )
+    session.flush()
+    return IssuedKey(f"{KEY_PREFIX}_{prefix}_{secret}", prefix, tenant_slug, read_only)
+
+
+def revoke_key(session: Session, prefix: str) -> bool:
+    key = session.exec(select(t.ApiKey).where(t.ApiKey.prefix == prefix, t.ApiKey.revoked_at.is_(None))).first()  # type: ignore[union-attr]
+    if key is None:
+        return False
+    key.revoked_at = datetime.now(UTC)
+    session.flush()
+    return True
+
+
+def list_keys(session: Session) -> list[tuple[str, str, bool, datetime | None]]:
+    rows = session.exec(select(t.ApiKey, t.Tenant).join(t.Tenant).order_by(t.Tenant.slug, t.ApiKey.prefix)).all()
+    return [(key.prefix, tenant.slug, key.read_only, key.revoked_at) for key, tenant in rows]
+
+
+def authenticate(session: Session, presented: str) -> Principal | None:
+    """The principal of a presented key, or None when it is malformed, unknown, wrong or revoked."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        hmac.compare_digest(_DUMMY_HASH, _hash(presented))
+        return None
+    _, prefix, secret = parts
+    row = session.exec(select(t.ApiKey, t.Tenant).join(t.Tenant).where(t.ApiKey.prefix == prefix)).first()
+    stored = row[0].secret_hash if row else _DUMMY_HASH
+    matches = hmac.compare_digest(stored, _hash(secret))
+    if row is None or not matches or row[0].revoked_at is not None:
+        return None
+    return Principal(row[1].slug, row[0].read_only)

@@ -1,0 +1,108 @@
+"""The public contract of plan templates: versions, lifecycle and diffs."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from app.domain.model import PHASE_ORDER, Phase
+from app.domain.templates import dose_problem
+from app.schemas.plan import StrictInput
+
+Slug = str
+Mode = Literal["standalone", "warm_up", "cool_down"]
+Status = Literal["draft", "published", "retired"]
+
+
+class PhaseVariables(StrictInput):
+    phase: Literal["inhibit", "lengthen", "activate", "integrate"]
+    modality: str = Field(max_length=32, description="The technique these numbers are for (e.g. `smr`).")
+    sets: int = Field(ge=1, le=10)
+    reps: int | None = Field(default=None, ge=1, le=100, description="Activate and Integrate.")
+    hold_seconds: int | None = Field(default=None, ge=1, le=600, description="Inhibit and Lengthen.")
+    tempo: str = Field(min_length=1, max_length=80)
+    seconds_per_rep: int = Field(default=0, ge=0, le=60, description="For the time estimate of rep-based work.")
+    rest_seconds: int = Field(ge=0, le=600)
+    max_exercises: int = Field(ge=0, le=20, description="The most exercises of this phase in a plan.")
+
+
+class ModeVariables(StrictInput):
+    frequency_per_week: str = Field(min_length=1, max_length=60, examples=["3-7"])
+    reassess_after_weeks: int = Field(ge=1, le=52)
+    transition_seconds: int = Field(ge=0, le=300, description="Set-up time counted per exercise.")
+    phases: list[PhaseVariables] = Field(
+        description="The four phases, in the order inhibit, lengthen, activate, integrate."
+    )
+
+    @field_validator("phases")
+    @classmethod
+    def _fixed_order_and_fitting_doses(cls, phases: list[PhaseVariables]) -> list[PhaseVariables]:
+        order = [p.phase for p in phases]
+        if order != [p.value for p in PHASE_ORDER]:
+            raise ValueError(
+                f"phases must be exactly inhibit, lengthen, activate, integrate in that order, got {order}"
+            )
+        for item in phases:
+            problem = dose_problem(Phase(item.phase), item.reps, item.hold_seconds)
+            if problem:
+                raise ValueError(problem)
+        return phases
+
+
+class TemplateModes(StrictInput):
+    standalone: ModeVariables
+    warm_up: ModeVariables
+    cool_down: ModeVariables
+
+
+class TemplateCreate(StrictInput):
+    slug: Slug = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$", examples=["acme_warm_up"])
+    title: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=2000)
+
+
+class DraftCreate(StrictInput):
+    copy_from: int | None = Field(default=None, ge=1, description="Start from this version's variables.")
+    modes: TemplateModes | None = Field(default=None, description="Or give the variables in full.")
+
+
+class DraftUpdate(StrictInput):
+    modes: TemplateModes
+
+
+class VersionSummary(BaseModel):
+    version: int
+    status: Status
+    created_at: datetime | None
+    published_at: datetime | None
+    retired_at: datetime | None
+
+
+class VersionOut(VersionSummary):
+    template: Slug
+    modes: TemplateModes
+    source: str
+    etag: str = Field(description="Send it back as If-Match to edit a draft.")
+
+
+class TemplateOut(BaseModel):
+    slug: Slug
+    title: str
+    description: str
+    owner: Literal["shared", "tenant"] = Field(description="shared: the ceplan catalogue; tenant: your own.")
+    is_default: bool
+    latest_published: int | None = Field(description="The version new plans use unless they pin one.")
+    versions: list[VersionSummary]
+
+
+class Change(BaseModel):
+    path: str = Field(examples=["warm_up.phases.inhibit.hold_seconds"])
+    before: str | int | None
+    after: str | int | None
+
+
+class TemplateDiff(BaseModel):
+    template: Slug
+    from_version: int
+    to_version: int
+    changes: list[Change]

@@ -1,0 +1,47 @@
+"""API keys: issue, revoke, and authenticate a presented key."""
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.db import accounts
+from app.db.accounts import IssuedKey, Principal
+from app.db.engine import session_scope
+from app.errors import Forbidden, Unauthorized
+
+__all__ = ["IssuedKey", "Principal", "authenticate", "create_key", "require_writer", "revoke_key"]
+
+
+def create_key(engine: Engine, tenant: str, *, read_only: bool = False) -> IssuedKey:
+    with session_scope(engine) as session:
+        return accounts.create_key(session, tenant, read_only=read_only)
+
+
+def revoke_key(engine: Engine, prefix: str) -> bool:
+    with session_scope(engine) as session:
+        return accounts.revoke_key(session, prefix)
+
+
+def list_keys(engine: Engine) -> list[tuple[str, str, bool, object]]:
+    with Session(engine) as session:
+        return list(accounts.list_keys(session))
+
+
+def authenticate(engine: Engine, presented: str | None, *, required: bool) -> Principal | None:
+    """The caller's principal; 401 for a bad key, or for none when keys are required."""
+    if presented is None:
+        if required:
+            raise Unauthorized("send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`")
+        return None
+    with Session(engine) as session:
+        principal = accounts.authenticate(session, presented)
+    if principal is None:
+        raise Unauthorized("the API key is not valid or has been revoked")
+    return principal
+
+
+def require_writer(principal: Principal | None) -> Principal:
+    if principal is None:
+        raise Unauthorized("writes need an API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`")
+    if principal.read_only:
+        raise Forbidden("this API key is read-only", code="read_only_key")
+    return principal

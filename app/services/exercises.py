@@ -1,0 +1,100 @@
+"""Tenants' own exercises: validated against the shared catalogue, then stored for that tenant alone."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from app.db.accounts import tenant_id
+from app.db.engine import session_scope
+from app.db.exercises import insert_exercise
+from app.domain.catalogue import Catalogue
+from app.domain.model import Phase
+from app.errors import Conflict, InvalidInput
+from app.schemas.catalogue import ExerciseCreate, ExercisePublic
+from app.schemas.problem import FieldError
+from app.services.accounts import Principal
+
+
+def _reject(field: str, message: str, allowed: Iterable[str] | None = None) -> InvalidInput:
+    return InvalidInput(
+        f"{field}: {message}",
+        errors=[FieldError(field=field, message=message)],
+        allowed=sorted(allowed) if allowed is not None else None,
+        code="invalid_exercise",
+    )
+
+
+def _check_known(field: str, values: list[str], known: Iterable[str]) -> None:
+    known = set(known)
+    for index, value in enumerate(values):
+        if value not in known:
+            raise _reject(f"{field}.{index}", f"unknown id '{value}'", known)
+
+
+def validate(catalogue: Catalogue, data: ExerciseCreate, tenant: str) -> None:
+    """What a shared exercise of the phase looks like is what a custom one must look like."""
+    phase = Phase(data.phase)
+    shared = [e for e in catalogue.exercises.values() if e.phase is phase]
+    modalities = {e.modality for e in shared}
+    if data.modality not in modalities:
+        raise _reject("modality", f"not a modality of the {phase} phase", modalities)
+    _check_known("targets", data.targets, catalogue.muscles)
+    _check_known("equipment", data.equipment, catalogue.equipment)
+    _check_known("for_compensations", data.for_compensations, catalogue.compensations)
+    known_tags = {tag for e in catalogue.exercises.values() for tag in e.tags}
+    known_tags |= {tag for c in catalogue.conditions.values() for tag in c.excludes}
+    _check_known("tags", data.tags, known_tags)
+    required = set.intersection(*(set(e.tags) for e in shared)) if shared else set()
+    if missing := sorted(required - set(data.tags)):
+        raise _reject("tags", f"{phase} exercises must carry {', '.join(missing)} so conditions can exclude them")
+    if phase is Phase.INHIBIT:
+        unsafe = [m for m in data.targets if not catalogue.muscles[m].smr_safe]
+        if unsafe:
+            raise _reject("targets", f"{', '.join(unsafe)} must never be rolled")
+    if data.defaults.reps is None and data.defaults.hold_seconds is None:
+        raise _reject("defaults", "give reps or hold_seconds")
+    for field in ("regression", "progression"):
+        slug = getattr(data, field)
+        if slug is None:
+            continue
+        linked = catalogue.exercise(slug, tenant)
+        if linked is None or linked.phase is not phase:
+            raise _reject(field, f"'{slug}' is not an exercise of the {phase} phase")
+    if catalogue.exercise(data.slug, tenant) is not None:
+        raise Conflict(f"an exercise '{data.slug}' already exists", code="exercise_exists")
+
+
+def create_exercise(engine: Engine, catalogue: Catalogue, data: ExerciseCreate, principal: Principal) -> None:
+    validate(catalogue, data, principal.tenant)
+    values = (
+        data.model_dump(
+            include={
+                "slug",
+                "name",
+                "phase",
+                "modality",
+                "level",
+                "unilateral",
+                "description",
+                "instructions",
+                "cues",
+                "body_region",
+            }
+        )
+        | data.defaults.model_dump()
+    )
+    links = data.model_dump(include={"targets", "equipment", "tags", "for_compensations", "regression", "progression"})
+    try:
+        with session_scope(engine) as session:
+            owner = tenant_id(session, principal.tenant)
+            assert owner is not None
+            insert_exercise(session, owner, values, links)
+    except IntegrityError as error:  # a concurrent create of the same slug won the race
+        raise Conflict(f"an exercise '{data.slug}' already exists", code="exercise_exists") from error
+
+
+def created(catalogue: Catalogue, slug: str, tenant: str) -> ExercisePublic:
+    exercise = catalogue.exercise(slug, tenant)
+    assert exercise is not None
+    return ExercisePublic.model_validate(exercise)
