@@ -45,3 +45,17 @@ def catalogue(client: TestClient) -> Catalogue:
     """The seeded catalogue snapshot, as the running app holds it."""
     snapshot: Catalogue = client.app.state.catalogue_store.get()  # type: ignore[attr-defined]
     return snapshot
+
+
+@pytest.fixture(scope="module")
+def writable_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A database of the module's own, for tests that write (tenants, keys, templates)."""
+    with scratch_database(tmp_path_factory.mktemp("writable")) as url:
+        prepare_database(url, SEED_DIR)
+        yield Settings(database_url=url, auto_migrate=False, seed_dir=str(SEED_DIR))
+
+
+@pytest.fixture(scope="module")
+def writable_client(writable_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(writable_settings)) as test_client:
+        yield test_client

@@ -28,6 +28,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error. Services never commit themselves."""
     with Session(engine) as session:
+        if engine.dialect.name == "sqlite":
+            # SQLite takes no row locks: take the write lock up front so that a read-then-write (numbering a
+            # version) cannot interleave with another writer's. Readers are not blocked (WAL).
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         try:
             yield session
             session.commit()

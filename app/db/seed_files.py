@@ -6,6 +6,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from app.domain.model import PHASE_ORDER
+from app.domain.model import Phase as PhaseName
+from app.domain.templates import dose_problem
+
 Slug = str
 Phase = Literal["inhibit", "lengthen", "activate", "integrate"]
 RISK_TAGS = (
@@ -193,6 +197,16 @@ class ModeFile(SeedModel):
     reassess_after_weeks: int = Field(gt=0)
     transition_seconds: int = Field(ge=0)
     phases: dict[Phase, PhaseVariablesFile]
+
+    @model_validator(mode="after")
+    def _every_phase_dosed_as_it_requires(self) -> "ModeFile":
+        if list(self.phases) != [p.value for p in PHASE_ORDER]:
+            raise ValueError("phases must be inhibit, lengthen, activate, integrate, in that order")
+        for phase, values in self.phases.items():
+            problem = dose_problem(PhaseName(phase), values.reps, values.hold_seconds)
+            if problem:
+                raise ValueError(problem)
+        return self
 
 
 class TemplateVersionFile(SeedModel):
