@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     )
     seed_dir: str = Field(default="seed", description="Folder of the seed YAML files.")
     log_level: str = "INFO"
+    cors_origins: list[str] = Field(
+        default=[], description='Origins allowed to call from a browser, as JSON: ["https://app.example"].'
+    )
     require_api_key: bool = Field(
         default=False, description="Require an API key for reads and plans too (writes always need one)."
     )

@@ -1,19 +1,33 @@
-"""The ASGI application: create_app() wires settings, database, snapshot, routes and error handlers."""
+"""The ASGI application: create_app() wires settings, database, snapshot, routes, middleware and errors."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from app.api import health
+from app.api.caching import NotModified, not_modified_handler
 from app.api.errors import install_error_handlers
+from app.api.metrics import install_metrics
 from app.api.router import api_router
 from app.config import Settings, get_settings
 from app.db.engine import make_engine
+from app.logs import configure_logging
 from app.services.setup import prepare_database
 from app.services.snapshot import CatalogueStore
+
+DESCRIPTION = (
+    "Send the results of a movement assessment (an overhead squat where the knees cave in, say); get back a "
+    "four-phase corrective plan (Inhibit, Lengthen, Activate, Integrate) that a trainer can hand to a client. "
+    "Corrective exercise is not physical therapy: pain, injury or recent surgery gets a referral, not a plan.\n\n"
+    "Every error is `application/problem+json` (RFC 9457) with a stable `code`. Reads and plans are open; "
+    "writes need an API key (`Authorization: Bearer <key>` or `X-API-Key`)."
+)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -23,6 +37,7 @@ def _operation_id(route: APIRoute) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,20 +51,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="ceplan",
         version="1.0.0",
         summary="Corrective-exercise plans from movement assessments.",
-        description=(
-            "Send the results of a movement assessment (an overhead squat where the knees cave in, say); get "
-            "back a four-phase corrective plan (Inhibit, Lengthen, Activate, Integrate) that a trainer can hand "
-            "to a client. Corrective exercise is not physical therapy: pain, injury or recent surgery gets a "
-            "referral, not a plan."
-        ),
+        description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
+    app.add_exception_handler(NotModified, not_modified_handler)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "X-Catalogue-Version"],
+        )
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    install_metrics(app)
     app.include_router(health.router)
     app.include_router(api_router)
     return app

@@ -2,10 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from app.domain.catalogue import Catalogue
 from app.services.snapshot import CatalogueStore
+
+CATALOGUE_VERSION_HEADER = "X-Catalogue-Version"
 
 
 def get_store(request: Request) -> CatalogueStore:
@@ -13,8 +15,11 @@ def get_store(request: Request) -> CatalogueStore:
     return store
 
 
-def get_catalogue(request: Request) -> Catalogue:
-    return get_store(request).get()
+def get_catalogue(request: Request, response: Response) -> Catalogue:
+    """The current snapshot; every answer built from it says which catalogue revision that was."""
+    catalogue = get_store(request).get()
+    response.headers[CATALOGUE_VERSION_HEADER] = str(catalogue.revision)
+    return catalogue
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]

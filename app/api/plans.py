@@ -1,9 +1,10 @@
 """POST /v1/analyses, /v1/plans and /v1/plans/batch: stateless, answered from the catalogue snapshot."""
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from app.api.auth import ReaderDep, get_principal, tenant_of
 from app.api.deps import CatalogueDep
+from app.api.metrics import count_plan
 from app.api.responses import problems
 from app.schemas.plan import AnalysisOut, BatchRequest, BatchResponse, PlanRequest, PlanResponse
 from app.services import plans as service
@@ -23,12 +24,18 @@ def create_analysis(catalogue: CatalogueDep, request: PlanRequest) -> AnalysisOu
 
 
 @router.post("/plans", summary="Make a corrective-exercise plan", responses=problems(401, 422))
-def create_plan(catalogue: CatalogueDep, principal: ReaderDep, request: PlanRequest) -> PlanResponse:
+def create_plan(http: Request, catalogue: CatalogueDep, principal: ReaderDep, request: PlanRequest) -> PlanResponse:
     """A four-phase plan (Inhibit, Lengthen, Activate, Integrate), or a referral when red flags stop it."""
-    return service.make_plan(catalogue, request, tenant_of(principal))
+    plan = service.make_plan(catalogue, request, tenant_of(principal))
+    count_plan(http, plan.status)
+    return plan
 
 
 @router.post("/plans/batch", summary="Make up to 100 plans at once", responses=problems(401, 422))
-def create_plans(catalogue: CatalogueDep, principal: ReaderDep, batch: BatchRequest) -> BatchResponse:
+def create_plans(http: Request, catalogue: CatalogueDep, principal: ReaderDep, batch: BatchRequest) -> BatchResponse:
     """Each request is answered on its own, in order: a bad one gets its problem without failing the others."""
-    return service.make_batch(catalogue, batch.requests, tenant_of(principal))
+    answer = service.make_batch(catalogue, batch.requests, tenant_of(principal))
+    for item in answer.results:
+        if item.plan is not None:
+            count_plan(http, item.plan.status)
+    return answer

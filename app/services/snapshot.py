@@ -27,6 +27,11 @@ class CatalogueStore:
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
+    @property
+    def loaded(self) -> Catalogue | None:
+        """The snapshot in memory, without checking for a newer one."""
+        return self._snapshot
+
     def get(self) -> Catalogue:
         snapshot = self._snapshot
         if snapshot is None or time.monotonic() - self._checked_at >= self._check_interval:

@@ -1,0 +1,29 @@
+"""Structured JSON logs on stdout, each line carrying the request id of the request it belongs to."""
+
+import logging.config
+from typing import Any
+
+
+def configure_logging(level: str) -> None:
+    config: dict[str, Any] = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "asgi_correlation_id.CorrelationIdFilter", "default_value": "-"}},
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "correlation_id": "request_id"},
+            }
+        },
+        "handlers": {
+            "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+        },
+        "root": {"handlers": ["stdout"], "level": level.upper()},
+        "loggers": {
+            # uvicorn's own loggers propagate to the root handler, so they are JSON too.
+            name: {"handlers": [], "propagate": True, "level": level.upper()}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    }
+    logging.config.dictConfig(config)
