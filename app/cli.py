@@ -116,6 +116,26 @@ def _load_catalogue() -> "Catalogue":
         engine.dispose()
 
 
+@cli.command()
+def openapi(
+    output: Annotated[Path, typer.Option(help="Where to write the spec.")] = Path("openapi/openapi.json"),
+    check: Annotated[bool, typer.Option("--check", help="Only compare: exit 1 if the file differs.")] = False,
+) -> None:
+    """Write the OpenAPI contract the app serves to openapi/openapi.json (the committed, reviewed copy)."""
+    from app.services.contract import render_openapi
+
+    rendered = render_openapi()
+    if check:
+        if not output.is_file() or output.read_text(encoding="utf-8") != rendered:
+            typer.echo(f"{output} differs from what the app serves: run `ceplan openapi`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{output} is up to date")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(rendered, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
 apikey = typer.Typer(
     help="Create and revoke API keys. A key is shown once; only its hash is stored.", no_args_is_help=True
 )

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from app.logs import configure_logging
 from app.services.setup import prepare_database
 from app.services.snapshot import CatalogueStore
 
+PROBLEM_SCHEMA = "#/components/schemas/Problem"
 DESCRIPTION = (
     "Send the results of a movement assessment (an overhead squat where the knees cave in, say); get back a "
     "four-phase corrective plan (Inhibit, Lengthen, Activate, Integrate) that a trainer can hand to a client. "
@@ -33,6 +35,28 @@ DESCRIPTION = (
 def _operation_id(route: APIRoute) -> str:
     # Stable operationIds (the handler's name) keep generated clients and the committed spec stable.
     return route.name
+
+
+def _problem_validation_errors(app: FastAPI) -> None:
+    """FastAPI documents its own 422 body; ours is problem+json. Make the spec say what the API does."""
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = default_openapi()
+        for operations in spec.get("paths", {}).values():
+            for operation in operations.values():
+                response = operation.get("responses", {}).get("422")
+                if response and "application/json" in response.get("content", {}):
+                    response["description"] = "The request is not valid: the problem names the fields at fault."
+                    response["content"] = {"application/problem+json": {"schema": {"$ref": PROBLEM_SCHEMA}}}
+        for unused in ("HTTPValidationError", "ValidationError"):
+            spec.get("components", {}).get("schemas", {}).pop(unused, None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_metrics(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    _problem_validation_errors(app)
     return app
 
 

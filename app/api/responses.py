@@ -18,7 +18,14 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The request body is too large.",
         415: "The body is not JSON.",
         422: "The request is not valid: the problem names the field and the allowed values.",
+        500: "The server failed; the problem carries no internals, the log has the request id.",
     }
     return {
         status: {"model": Problem, "description": descriptions[status], "content": {PROBLEM: {}}} for status in statuses
     }
+
+
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the copy you hold (If-None-Match) is current."}
+}
+CACHED_READ = {**NOT_MODIFIED, **problems(401)}

@@ -254,7 +254,31 @@ class PlanResponse(BaseModel):
 
 
 class BatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "requests": [
+                        {
+                            "assessments": [
+                                {
+                                    "type": "overhead_squat",
+                                    "findings": [{"compensation": "knees_move_inward", "side": "bilateral"}],
+                                }
+                            ]
+                        },
+                        {
+                            "assessments": [
+                                {"type": "single_leg_squat", "findings": [{"compensation": "hip_drop", "side": "left"}]}
+                            ],
+                            "preferences": {"mode": "warm_up", "session_minutes": 10},
+                        },
+                    ]
+                }
+            ]
+        },
+    )
 
     requests: list[dict[str, Any]] = Field(
         min_length=1,

@@ -3,7 +3,8 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from app.domain.model import PHASE_ORDER, Phase
 from app.domain.templates import dose_problem
@@ -12,6 +13,38 @@ from app.schemas.plan import StrictInput
 Slug = str
 Mode = Literal["standalone", "warm_up", "cool_down"]
 Status = Literal["draft", "published", "retired"]
+
+
+def _example_mode(cap: int) -> JsonDict:
+    held = {"sets": 1, "hold_seconds": 30, "rest_seconds": 0, "max_exercises": cap}
+    repeated = {"sets": 1, "reps": 12, "rest_seconds": 30, "max_exercises": cap}
+    return {
+        "frequency_per_week": "3-5",
+        "reassess_after_weeks": 4,
+        "transition_seconds": 15,
+        "phases": [
+            {"phase": "inhibit", "modality": "smr", "tempo": "slow", **held},
+            {"phase": "lengthen", "modality": "static_stretch", "tempo": "hold at first tension", **held},
+            {
+                "phase": "activate",
+                "modality": "isolated_strengthening",
+                "tempo": "4/2/1",
+                "seconds_per_rep": 7,
+                **repeated,
+            },
+            {
+                "phase": "integrate",
+                "modality": "integrated_dynamic",
+                "tempo": "slow and controlled",
+                "seconds_per_rep": 4,
+                **repeated,
+                "max_exercises": 1,
+            },
+        ],
+    }
+
+
+EXAMPLE_MODES: JsonDict = {"standalone": _example_mode(5), "warm_up": _example_mode(2), "cool_down": _example_mode(3)}
 
 
 class PhaseVariables(StrictInput):
@@ -56,17 +89,27 @@ class TemplateModes(StrictInput):
 
 
 class TemplateCreate(StrictInput):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"slug": "acme_warm_up", "title": "Acme warm-up", "description": "Short, two per phase."}]
+        }
+    )
+
     slug: Slug = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$", examples=["acme_warm_up"])
     title: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=2000)
 
 
 class DraftCreate(StrictInput):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"modes": EXAMPLE_MODES}, {"copy_from": 1}]})
+
     copy_from: int | None = Field(default=None, ge=1, description="Start from this version's variables.")
     modes: TemplateModes | None = Field(default=None, description="Or give the variables in full.")
 
 
 class DraftUpdate(StrictInput):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"modes": EXAMPLE_MODES}]})
+
     modes: TemplateModes
 
 
