@@ -61,6 +61,7 @@ def serve(
 
     import uvicorn
 
+    from app.logs import configure_logging
     from app.services.setup import prepare_database
 
     settings = get_settings()
@@ -69,7 +70,11 @@ def serve(
         for line in prepare_database(settings.database_url, Path(settings.seed_dir)).lines():
             typer.echo(line)
     os.environ["CEPLAN_AUTO_MIGRATE"] = "false"
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level=settings.log_level.lower())
+    configure_logging(settings.log_level)
+    # log_config=None: uvicorn keeps our JSON logging instead of installing its own handlers.
+    uvicorn.run(
+        "app.main:app", host=host, port=port, workers=workers, log_config=None, log_level=settings.log_level.lower()
+    )
 
 
 @cli.command()

@@ -1,14 +1,26 @@
 """Structured JSON logs on stdout, each line carrying the request id of the request it belongs to."""
 
+import logging
 import logging.config
 from typing import Any
+
+
+class DropColourCodes(logging.Filter):
+    """uvicorn attaches a terminal-coloured copy of each message; a JSON line needs only the plain one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.pop("color_message", None)
+        return True
 
 
 def configure_logging(level: str) -> None:
     config: dict[str, Any] = {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "asgi_correlation_id.CorrelationIdFilter", "default_value": "-"}},
+        "filters": {
+            "request_id": {"()": "asgi_correlation_id.CorrelationIdFilter", "default_value": "-"},
+            "plain": {"()": DropColourCodes},
+        },
         "formatters": {
             "json": {
                 "()": "pythonjsonlogger.json.JsonFormatter",
@@ -17,7 +29,7 @@ def configure_logging(level: str) -> None:
             }
         },
         "handlers": {
-            "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+            "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id", "plain"]},
         },
         "root": {"handlers": ["stdout"], "level": level.upper()},
         "loggers": {

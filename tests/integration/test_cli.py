@@ -12,21 +12,34 @@ from tests.conftest import SEED_DIR
 
 
 def _ceplan(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CEPLAN_DATABASE_URL": settings.database_url, "CEPLAN_SEED_DIR": str(SEED_DIR),
-           "CEPLAN_AUTO_MIGRATE": "false"}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True,
-                          check=False, cwd=Path(__file__).resolve().parents[2])
+    env = {
+        **os.environ,
+        "CEPLAN_DATABASE_URL": settings.database_url,
+        "CEPLAN_SEED_DIR": str(SEED_DIR),
+        "CEPLAN_AUTO_MIGRATE": "false",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
 
 
-def test_apikey_create_prints_the_key_once_and_revoke_stops_it(writable_settings: Settings,
-                                                               writable_client: TestClient) -> None:
+def test_apikey_create_prints_the_key_once_and_revoke_stops_it(
+    writable_settings: Settings, writable_client: TestClient
+) -> None:
     created = _ceplan(writable_settings, "apikey", "create", "--tenant", "cli_gym")
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip()
     assert key.startswith("cep_") and "cli_gym" in created.stderr
     headers = {"X-API-Key": key}
-    assert writable_client.post("/v1/plan-templates", json={"slug": "cli_t", "title": "T"},
-                                headers=headers).status_code == 201
+    assert (
+        writable_client.post("/v1/plan-templates", json={"slug": "cli_t", "title": "T"}, headers=headers).status_code
+        == 201
+    )
     listing = _ceplan(writable_settings, "apikey", "list")
     prefix = key.split("_")[1]
     assert prefix in listing.stdout and key.split("_", 2)[2] not in listing.stdout
@@ -46,6 +59,7 @@ def test_seed_reports_nothing_to_change_on_a_seeded_database(writable_settings: 
 
 def test_every_command_explains_itself() -> None:
     for command in ([], ["migrate"], ["seed"], ["serve"], ["plan"], ["apikey", "create"], ["apikey", "revoke"]):
-        result = subprocess.run([sys.executable, "-m", "app.cli", *command, "--help"], capture_output=True, text=True,
-                                check=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "app.cli", *command, "--help"], capture_output=True, text=True, check=True
+        )
         assert "Usage" in result.stdout
