@@ -127,7 +127,7 @@ def openapi(
     check: Annotated[bool, typer.Option("--check", help="Only compare: exit 1 if the file differs.")] = False,
 ) -> None:
     """Write the OpenAPI contract the app serves to openapi/openapi.json (the committed, reviewed copy)."""
-    from app.services.contract import render_openapi
+    from app.api.contract import render_openapi
 
     rendered = render_openapi()
     if check:

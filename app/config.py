@@ -19,6 +19,16 @@ class Settings(BaseSettings):
     )
     seed_dir: str = Field(default="seed", description="Folder of the seed YAML files.")
     log_level: str = "INFO"
+    snapshot_check_seconds: float = Field(
+        default=1.0, gt=0, description="How often each worker checks the database for a newer catalogue."
+    )
+    max_body_bytes: int = Field(default=1_048_576, gt=0, description="Larger request bodies get 413.")
+    auth_failures_per_minute: int = Field(
+        default=10, gt=0, description="Failed API-key attempts a client may make per minute before 429."
+    )
+    rate_limit_storage: str = Field(
+        default="memory://", description="Where failed attempts are counted: memory:// or redis://host:port."
+    )
     cors_origins: list[str] = Field(
         default=[], description='Origins allowed to call from a browser, as JSON: ["https://app.example"].'
     )

@@ -18,6 +18,7 @@ class CeplanError(Exception):
         errors: list[FieldError] | None = None,
         allowed: list[str] | None = None,
         code: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -25,6 +26,7 @@ class CeplanError(Exception):
         self.allowed = allowed
         if code:
             self.code = code
+        self.response_headers = {**(type(self).headers or {}), **(headers or {})}
 
 
 class NotFound(CeplanError):
@@ -74,3 +76,10 @@ class PreconditionRequired(CeplanError):
     status_code = 428
     code = "precondition_required"
     title = "If-Match required"
+
+
+class TooManyRequests(CeplanError):
+    status_code = 429
+    code = "too_many_requests"
+    title = "Too many requests"
+

@@ -13,8 +13,10 @@ from fastapi_offline import FastAPIOffline
 
 from app.api import health
 from app.api.caching import NotModified, not_modified_handler
-from app.api.errors import install_error_handlers
+from app.api.errors import UnexpectedErrors, install_error_handlers
 from app.api.metrics import install_metrics
+from app.api.middleware import RequestBodyRules, SecurityHeaders
+from app.api.ratelimit import AuthFailureLimiter
 from app.api.router import api_router
 from app.config import Settings, get_settings
 from app.db.engine import make_engine
@@ -70,9 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prepare_database(settings.database_url, Path(settings.seed_dir))
         app.state.engine = engine
         app.state.settings = settings
-        app.state.catalogue_store = CatalogueStore(engine)
-        app.state.catalogue_store.refresh(force=True)
+        store = CatalogueStore(engine, settings.snapshot_check_seconds)
+        store.refresh(force=True)
+        store.start_watching()
+        app.state.catalogue_store = store
+        app.state.auth_limiter = AuthFailureLimiter(settings.auth_failures_per_minute, settings.rate_limit_storage)
         yield
+        store.stop_watching()
         engine.dispose()
 
     app = FastAPIOffline(
@@ -85,6 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_exception_handler(NotModified, not_modified_handler)
+    # Middleware added later wraps what was added before: the request id and security headers wrap everything.
+    app.add_middleware(UnexpectedErrors)
+    app.add_middleware(RequestBodyRules, max_bytes=settings.max_body_bytes)
+    install_metrics(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -94,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "X-Request-ID", "X-Catalogue-Version"],
         )
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
-    install_metrics(app)
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     app.include_router(api_router)
     _problem_validation_errors(app)

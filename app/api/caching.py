@@ -16,7 +16,9 @@ class NotModified(Exception):
         self.headers = headers
 
 
-def catalogue_validators(request: Request, response: Response, catalogue: CatalogueDep, principal: ReaderDep) -> None:
+async def catalogue_validators(
+    request: Request, response: Response, catalogue: CatalogueDep, principal: ReaderDep
+) -> None:
     # A URL's answer is fixed for one catalogue revision and one tenant (custom exercises differ per tenant).
     owner = principal.tenant if principal else "shared"
     etag = f'W/"{catalogue.revision}-{owner}"'

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from app.api.auth import ReaderDep, WriterDep, tenant_of
 from app.api.caching import catalogue_validators
 from app.api.deps import CatalogueDep
-from app.api.responses import CACHED_READ, problems
+from app.api.responses import BODY, CACHED_READ, problems
 from app.domain.model import Phase
 from app.schemas.catalogue import (
     AssessmentPublic,
@@ -27,29 +27,29 @@ from app.services import exercises as exercise_service
 # Reads are open unless CEPLAN_REQUIRE_API_KEY is set; a key also shows the tenant's own exercises.
 # Reads are cached by revision: ETag / Cache-Control, and 304 for a current If-None-Match.
 router = APIRouter(tags=["catalogue"], dependencies=[Depends(catalogue_validators)], responses=CACHED_READ)
-writes = APIRouter(tags=["catalogue"])
+writes = APIRouter(tags=["catalogue"], responses={**BODY, **problems(503)})
 
 
 @router.get("/muscles", summary="List muscles and groups")
-def list_muscles(catalogue: CatalogueDep) -> list[MusclePublic]:
+async def list_muscles(catalogue: CatalogueDep) -> list[MusclePublic]:
     """Every muscle, part, group and fascia the rulesets and exercises refer to, by id."""
     return service.list_muscles(catalogue)
 
 
 @router.get("/muscles/{slug}", summary="Read one muscle", responses=problems(404))
-def get_muscle(catalogue: CatalogueDep, slug: str) -> MusclePublic:
+async def get_muscle(catalogue: CatalogueDep, slug: str) -> MusclePublic:
     """One muscle with its groups and members."""
     return service.get_muscle(catalogue, slug)
 
 
 @router.get("/assessments", summary="List assessment types and their compensations")
-def list_assessments(catalogue: CatalogueDep) -> list[AssessmentPublic]:
+async def list_assessments(catalogue: CatalogueDep) -> list[AssessmentPublic]:
     """The movement assessments and, for each, the compensations it can find."""
     return service.list_assessments(catalogue)
 
 
 @router.get("/compensations", summary="List compensations", responses=problems(422))
-def list_compensations(
+async def list_compensations(
     catalogue: CatalogueDep,
     assessment: Annotated[str | None, Query(description="Only those of this assessment type.")] = None,
 ) -> list[CompensationPublic]:
@@ -58,19 +58,19 @@ def list_compensations(
 
 
 @router.get("/rulesets", summary="List rulesets")
-def list_rulesets(catalogue: CatalogueDep) -> list[RulesetSummary]:
+async def list_rulesets(catalogue: CatalogueDep) -> list[RulesetSummary]:
     """The evidence rulesets (textbook editions) that map compensations to muscles."""
     return service.list_rulesets(catalogue)
 
 
 @router.get("/rulesets/{slug}", summary="Read one ruleset with its rows", responses=problems(404))
-def get_ruleset(catalogue: CatalogueDep, slug: str) -> RulesetPublic:
+async def get_ruleset(catalogue: CatalogueDep, slug: str) -> RulesetPublic:
     """Every row of the ruleset: compensation to probable overactive and underactive muscles, with laterality."""
     return service.get_ruleset(catalogue, slug)
 
 
 @router.get("/exercises", summary="Search exercises", responses=problems(422))
-def list_exercises(
+async def list_exercises(
     catalogue: CatalogueDep,
     principal: ReaderDep,
     phase: Annotated[Phase | None, Query(description="Only this phase.")] = None,
@@ -106,7 +106,7 @@ def list_exercises(
 
 
 @router.get("/exercises/{slug}", summary="Read one exercise", responses=problems(404))
-def get_exercise(catalogue: CatalogueDep, principal: ReaderDep, slug: str) -> ExercisePublic:
+async def get_exercise(catalogue: CatalogueDep, principal: ReaderDep, slug: str) -> ExercisePublic:
     """One exercise with instructions, cues, equipment and default acute variables."""
     return service.get_exercise(catalogue, slug, tenant_of(principal))
 
@@ -128,12 +128,12 @@ def create_exercise(
 
 
 @router.get("/equipment", summary="List equipment")
-def list_equipment(catalogue: CatalogueDep) -> list[EquipmentPublic]:
+async def list_equipment(catalogue: CatalogueDep) -> list[EquipmentPublic]:
     """Equipment ids that exercises need and that a client may list as available."""
     return service.list_equipment(catalogue)
 
 
 @router.get("/conditions", summary="List health conditions of the intake")
-def list_conditions(catalogue: CatalogueDep) -> list[ConditionPublic]:
+async def list_conditions(catalogue: CatalogueDep) -> list[ConditionPublic]:
     """The closed list of conditions a plan request's screening may report, and what each does to a plan."""
     return service.list_conditions(catalogue)

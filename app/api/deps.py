@@ -15,7 +15,7 @@ def get_store(request: Request) -> CatalogueStore:
     return store
 
 
-def get_catalogue(request: Request, response: Response) -> Catalogue:
+async def get_catalogue(request: Request, response: Response) -> Catalogue:
     """The current snapshot; every answer built from it says which catalogue revision that was."""
     catalogue = get_store(request).get()
     response.headers[CATALOGUE_VERSION_HEADER] = str(catalogue.revision)

@@ -10,7 +10,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.domain.errors import DomainError
 from app.errors import CeplanError
@@ -19,7 +21,13 @@ from app.services.problems import domain_problem, problem, validation_problem
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("ceplan")
-_HTTP_CODES = {404: ("not_found", "Not found"), 405: ("method_not_allowed", "Method not allowed")}
+_HTTP_CODES = {
+    400: ("invalid_body", "The body could not be parsed"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    413: ("payload_too_large", "Request body too large"),
+}
+RETRY_AFTER_SECONDS = 5
 
 
 def render(body: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -38,7 +46,7 @@ def _field_path(location: tuple[Any, ...]) -> str:
 async def _ceplan_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CeplanError)
     body = problem(exc.status_code, exc.code, exc.title, exc.detail, errors=exc.errors, allowed=exc.allowed)
-    return render(body, headers=exc.headers)
+    return render(body, headers=exc.response_headers)
 
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -59,16 +67,20 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return render(problem(exc.status_code, code, title, str(exc.detail)), headers=dict(exc.headers or {}))
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return render(
-        problem(
-            500,
-            "internal_error",
-            "Internal server error",
-            "The server failed to answer this request. It has been logged.",
-        )
+async def _too_deep(_request: Request, _exc: Exception) -> JSONResponse:
+    return render(problem(422, "json_too_deep", "The request is not valid", "the JSON body is nested too deeply"))
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Reads and plans are served from memory; only what needs the database right now ends up here.
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    body = problem(
+        503,
+        "database_unavailable",
+        "Temporarily unavailable",
+        "the database cannot be reached; plans and catalogue reads still work, try writes again shortly",
     )
+    return render(body, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -76,4 +88,39 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(RecursionError, _too_deep)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(InterfaceError, _database_unavailable)
+
+
+class UnexpectedErrors:
+    """Innermost middleware: an unhandled exception becomes a 500 problem without internals, logged with the
+    request id, while the outer middleware (request id, security headers) still wraps the answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            body = problem(
+                500,
+                "internal_error",
+                "Internal server error",
+                "The server failed to answer this request. It has been logged.",
+            )
+            await render(body)(scope, receive, send)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import Engine
 
 from app.api.auth import ReaderDep, WriterDep
-from app.api.responses import problems
+from app.api.responses import BODY, problems
 from app.schemas.templates import (
     DraftCreate,
     DraftUpdate,
@@ -18,8 +18,9 @@ from app.schemas.templates import (
 )
 from app.services import templates as service
 
-router = APIRouter(prefix="/plan-templates", tags=["plan templates"])
+router = APIRouter(prefix="/plan-templates", tags=["plan templates"], responses=problems(503))
 WRITE_ERRORS = problems(401, 403, 404, 409, 422)
+BODY_WRITE_ERRORS = {**WRITE_ERRORS, **BODY}
 
 
 def _engine(request: Request) -> Engine:
@@ -40,7 +41,7 @@ def list_plan_templates(request: Request, principal: ReaderDep) -> list[Template
     return service.list_templates(_engine(request), principal)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a plan template", responses=WRITE_ERRORS)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a plan template", responses=BODY_WRITE_ERRORS)
 def create_plan_template(request: Request, principal: WriterDep, data: TemplateCreate) -> TemplateOut:
     """A new template owned by your tenant, visible to you alone. Add versions to it next."""
     created = service.create_template(_engine(request), data, principal)
@@ -61,7 +62,10 @@ def list_plan_template_versions(request: Request, principal: ReaderDep, slug: st
 
 
 @router.post(
-    "/{slug}/versions", status_code=status.HTTP_201_CREATED, summary="Create a draft version", responses=WRITE_ERRORS
+    "/{slug}/versions",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a draft version",
+    responses=BODY_WRITE_ERRORS,
 )
 def create_plan_template_version(
     request: Request, response: Response, principal: WriterDep, slug: str, data: DraftCreate

@@ -1,13 +1,12 @@
 """The in-memory catalogue snapshot every request reads, rebuilt only when the stored catalogue changes.
 
-Staleness is detected by the catalogue revision counter (bumped by every write), checked at most once per
-`check_interval` seconds, so several workers converge on a change without a query per request. If the
-database cannot be reached the last good snapshot keeps serving.
+A background thread compares the stored catalogue revision (bumped by every write) with the snapshot's every
+`check_interval` seconds, so requests never touch the database and several workers converge on a change
+within about a second. If the database cannot be reached the last good snapshot keeps serving.
 """
 
 import logging
 import threading
-import time
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,19 +23,19 @@ class CatalogueStore:
         self._engine = engine
         self._check_interval = check_interval
         self._snapshot: Catalogue | None = None
-        self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self.database_reachable = True
 
     @property
     def loaded(self) -> Catalogue | None:
-        """The snapshot in memory, without checking for a newer one."""
+        """The snapshot in memory, if one has been loaded."""
         return self._snapshot
 
     def get(self) -> Catalogue:
-        snapshot = self._snapshot
-        if snapshot is None or time.monotonic() - self._checked_at >= self._check_interval:
-            return self.refresh()
-        return snapshot
+        """The current snapshot: no database work unless none was ever loaded."""
+        return self._snapshot or self.refresh()
 
     def refresh(self, force: bool = False) -> Catalogue:
         """Reload when the stored revision differs from the snapshot's (or always, when forced)."""
@@ -47,9 +46,26 @@ class CatalogueStore:
                     if force or snapshot is None or current_revision(session) != snapshot.revision:
                         snapshot = load_catalogue(session)
                         self._snapshot = snapshot
+                self.database_reachable = True
             except SQLAlchemyError:
+                self.database_reachable = False
                 if snapshot is None:
                     raise
                 logger.warning("catalogue database unreachable; serving snapshot revision %s", snapshot.revision)
-            self._checked_at = time.monotonic()
             return snapshot
+
+    def start_watching(self) -> None:
+        self._watcher = threading.Thread(target=self._watch, name="catalogue-watcher", daemon=True)
+        self._watcher.start()
+
+    def stop_watching(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self._check_interval):
+            try:
+                self.refresh()
+            except Exception:  # the watcher must outlive any one failure
+                logger.exception("catalogue refresh failed")
