@@ -93,12 +93,12 @@ def plan(
 
     catalogue = _load_catalogue()
     try:
-        response = make_plan(catalogue, PlanRequest.model_validate_json(file.read()))
+        content, _status = make_plan(catalogue, PlanRequest.model_validate_json(file.read()))
     except ValidationError as error:
         _fail(pydantic_problem(error).model_dump_json(exclude_none=True))
     except DomainError as error:
         _fail(domain_problem(error).model_dump_json(exclude_none=True))
-    typer.echo(response.model_dump_json())
+    typer.echo(content.decode())
 
 
 def _fail(problem_json: str) -> NoReturn:

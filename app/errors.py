@@ -82,4 +82,3 @@ class TooManyRequests(CeplanError):
     status_code = 429
     code = "too_many_requests"
     title = "Too many requests"
-

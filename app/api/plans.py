@@ -1,45 +1,68 @@
-"""POST /v1/analyses, /v1/plans and /v1/plans/batch: stateless, answered from the catalogue snapshot."""
+"""POST /v1/analyses, /v1/plans and /v1/plans/batch: stateless, answered from the catalogue snapshot.
 
-from fastapi import APIRouter, Depends, Request
+The answers are rendered to JSON bytes by the service (see app.services.plans); `responses` documents their
+shape with the models of app.schemas.plan.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.api.auth import ReaderDep, get_principal, tenant_of
-from app.api.deps import CatalogueDep
+from app.api.deps import CATALOGUE_VERSION_HEADER, CatalogueDep
 from app.api.metrics import count_plan
 from app.api.responses import BODY, problems
+from app.domain.catalogue import Catalogue
 from app.schemas.plan import AnalysisOut, BatchRequest, BatchResponse, PlanRequest, PlanResponse
 from app.services import plans as service
 
 router = APIRouter(tags=["plans"], responses=BODY)
+JSON = "application/json"
+
+
+def _json(content: bytes, catalogue: Catalogue) -> Response:
+    # A returned Response does not take the headers the dependencies set, so say the revision here.
+    return Response(content, media_type=JSON, headers={CATALOGUE_VERSION_HEADER: str(catalogue.revision)})
+
+
+def _documented(model: type, description: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"model": model, "description": description}, **problems(401, 422)}
 
 
 @router.post(
     "/analyses",
     summary="Analyse assessment findings",
-    responses=problems(401, 422),
     dependencies=[Depends(get_principal)],
+    response_class=Response,
+    responses=_documented(AnalysisOut, "The analysis."),
 )
-async def create_analysis(catalogue: CatalogueDep, request: PlanRequest) -> AnalysisOut:
+async def create_analysis(catalogue: CatalogueDep, request: PlanRequest) -> Response:
     """Probable overactive and underactive muscles per side, with the evidence, conflicts and resembled patterns."""
-    return service.analyse_request(catalogue, request)
+    return _json(service.analyse_request(catalogue, request), catalogue)
 
 
-@router.post("/plans", summary="Make a corrective-exercise plan", responses=problems(401, 422))
-async def create_plan(
-    http: Request, catalogue: CatalogueDep, principal: ReaderDep, request: PlanRequest
-) -> PlanResponse:
+@router.post(
+    "/plans",
+    summary="Make a corrective-exercise plan",
+    response_class=Response,
+    responses=_documented(PlanResponse, "The plan, or a referral when red flags stop it."),
+)
+async def create_plan(http: Request, catalogue: CatalogueDep, principal: ReaderDep, request: PlanRequest) -> Response:
     """A four-phase plan (Inhibit, Lengthen, Activate, Integrate), or a referral when red flags stop it."""
-    plan = service.make_plan(catalogue, request, tenant_of(principal))
-    count_plan(http, plan.status)
-    return plan
+    content, status = service.make_plan(catalogue, request, tenant_of(principal))
+    count_plan(http, status)
+    return _json(content, catalogue)
 
 
-@router.post("/plans/batch", summary="Make up to 100 plans at once", responses=problems(401, 422))
-async def create_plans(
-    http: Request, catalogue: CatalogueDep, principal: ReaderDep, batch: BatchRequest
-) -> BatchResponse:
+@router.post(
+    "/plans/batch",
+    summary="Make up to 100 plans at once",
+    response_class=Response,
+    responses=_documented(BatchResponse, "One result per request, in order."),
+)
+async def create_plans(http: Request, catalogue: CatalogueDep, principal: ReaderDep, batch: BatchRequest) -> Response:
     """Each request is answered on its own, in order: a bad one gets its problem without failing the others."""
-    answer = service.make_batch(catalogue, batch.requests, tenant_of(principal))
-    for item in answer.results:
-        if item.plan is not None:
-            count_plan(http, item.plan.status)
-    return answer
+    content, statuses = service.make_batch(catalogue, batch.requests, tenant_of(principal))
+    for status in statuses:
+        count_plan(http, status)
+    return _json(content, catalogue)

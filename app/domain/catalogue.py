@@ -3,10 +3,10 @@
 Built once from storage and shared by every request; nothing here touches a database.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from app.domain.model import (
     Assessment,
@@ -22,6 +22,9 @@ from app.domain.model import (
     ScreeningPolicy,
     TemplateVersion,
 )
+
+T = TypeVar("T")
+MEMO_LIMIT = 50_000
 
 
 def _by_slug(items: Iterable[Any]) -> dict[str, Any]:
@@ -145,8 +148,12 @@ class Catalogue:
 
     def visible_exercises(self, tenant: str | None) -> list[Exercise]:
         """The shared catalogue plus the tenant's own exercises, by slug."""
-        own = self.custom_exercises.get(tenant, {}) if tenant else {}
-        return sorted((*self.exercises.values(), *own.values()), key=lambda e: e.slug)
+
+        def visible() -> list[Exercise]:
+            own = self.custom_exercises.get(tenant, {}) if tenant else {}
+            return sorted((*self.exercises.values(), *own.values()), key=lambda e: e.slug)
+
+        return self.memoised(("visible", tenant), visible)
 
     def exercise(self, slug: str, tenant: str | None) -> Exercise | None:
         if tenant and slug in self.custom_exercises.get(tenant, {}):
@@ -175,6 +182,22 @@ class Catalogue:
     def exercises_serving(self, phase: Phase, muscle: str) -> tuple[Exercise, ...]:
         """Exercises of the phase (shared and every tenant's) serving the muscle, one of its groups or members."""
         return self._serving.get((phase, muscle), ())
+
+    @cached_property
+    def _memo(self) -> dict[Hashable, Any]:
+        return {}
+
+    def memoised(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value computed once per snapshot (rules ask the same questions of it again and again).
+        Bounded: when full it starts over, so odd keys cannot grow it without limit."""
+        try:
+            value: T = self._memo[key]
+            return value
+        except KeyError:
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            value = self._memo[key] = compute()
+            return value
 
     def template_versions(self, slug: str, tenant: str | None = None) -> tuple[TemplateVersion, ...]:
         """The versions of the template the tenant sees under that slug: its own, else the shared one."""

@@ -106,6 +106,11 @@ class Eligibility:
         """A tenant's custom exercises serve only that tenant's plans."""
         return exercise.owner is None or exercise.owner == self.tenant
 
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Everything that decides which exercises the client may do, hashable."""
+        return (tuple(sorted(self.excluded_tags)), self.equipment, self.level, self.tenant)
+
     def failure(self, exercise: Exercise) -> tuple[str, str] | None:
         """Why the client may not do this exercise, as (reason code, detail), or None if they may."""
         blocked = sorted(tag for tag in exercise.tags if tag in self.excluded_tags)
@@ -212,6 +217,7 @@ class _Builder:
         self.analysis = analysis
         self.mode = mode
         self.eligibility = eligibility
+        self.eligibility_key = eligibility.key
         self.conflicts = {c.muscle: set(c.sides) for c in analysis.conflicts}
 
     # --- needs -------------------------------------------------------------------------------------------
@@ -282,9 +288,16 @@ class _Builder:
 
     # --- choosing -----------------------------------------------------------------------------------------
     def _pick(self, phase: Phase, need: Need) -> tuple[Exercise | None, tuple[str, str]]:
-        candidates = [e for e in self.catalogue.exercises_serving(phase, need.muscle) if self.eligibility.visible(e)]
+        """The best exercise for the need, or None and why. Remembered per snapshot: the answer depends only
+        on the phase, the muscle, whether one side is asked for, and who the client is."""
+        one_side = len(need.sides) == 1 and need.sides[0] != "unspecified"
+        key = ("pick", phase, need.muscle, one_side, self.eligibility_key)
+        return self.catalogue.memoised(key, lambda: self._pick_uncached(phase, need.muscle, one_side))
+
+    def _pick_uncached(self, phase: Phase, muscle: str, one_side: bool) -> tuple[Exercise | None, tuple[str, str]]:
+        candidates = [e for e in self.catalogue.exercises_serving(phase, muscle) if self.eligibility.visible(e)]
         if not candidates:
-            return None, ("no_exercise", f"the library has no {phase} exercise for {need.muscle}")
+            return None, ("no_exercise", f"the library has no {phase} exercise for {muscle}")
         eligible, failures = [], []
         for exercise in candidates:
             failure = self.eligibility.failure(exercise)
@@ -295,11 +308,10 @@ class _Builder:
         if not eligible:
             order = ("contraindication", "missing_equipment", "above_level")
             return None, min(failures, key=lambda f: order.index(f[0]))
-        one_side = len(need.sides) == 1 and need.sides[0] != "unspecified"
 
         def rank(exercise: Exercise) -> tuple[bool, bool, int, int, str]:
             return (
-                need.muscle not in exercise.targets,  # a direct target first
+                muscle not in exercise.targets,  # a direct target first
                 one_side and not exercise.unilateral,  # a one-sided finding prefers a one-sided exercise
                 -exercise.level,  # the most demanding the client is ready for
                 len(exercise.equipment),
@@ -312,8 +324,9 @@ class _Builder:
         needs, omitted = self.needs(phase, dropped)
         variables = self.mode.phases[phase]
         entries: list[_Entry] = []
+        serving: dict[str, _Entry] = {}  # muscle -> the first chosen exercise that serves it
         for need in needs:
-            entry = next((e for e in entries if need.muscle in self.catalogue.serves(e.exercise)), None)
+            entry = serving.get(need.muscle)
             if entry is not None:
                 entry.needs.append(need)
                 continue
@@ -331,20 +344,18 @@ class _Builder:
                     )
                 )
             else:
-                entries.append(_Entry(exercise, [need]))
+                entry = _Entry(exercise, [need])
+                entries.append(entry)
+                for muscle in self.catalogue.serves(exercise):
+                    serving.setdefault(muscle, entry)
         return entries, omitted
 
-    def integrate_phase(self, limit: int) -> tuple[list[_Entry], list[Omission]]:
-        found = list(self.analysis.compensations)
-        evidence = {
-            e.compensation: e for i in (*self.analysis.overactive, *self.analysis.underactive) for e in i.evidence
-        }
-        uncovered = set(found)
-        entries: list[_Entry] = []
+    def _integrate_options(self) -> tuple[list[Exercise], dict[str, tuple[str, str]]]:
+        """The integrate exercises the client may do, and why the others are out (per compensation)."""
         eligible = []
         reasons: dict[str, tuple[str, str]] = {}
         for exercise in self.catalogue.visible_exercises(self.eligibility.tenant):
-            if exercise.phase is not Phase.INTEGRATE or not set(exercise.for_compensations) & uncovered:
+            if exercise.phase is not Phase.INTEGRATE:
                 continue
             failure = self.eligibility.failure(exercise)
             if failure is None:
@@ -352,6 +363,18 @@ class _Builder:
             else:
                 for slug in exercise.for_compensations:
                     reasons.setdefault(slug, failure)
+        return eligible, reasons
+
+    def integrate_phase(self, limit: int) -> tuple[list[_Entry], list[Omission]]:
+
+        found = list(self.analysis.compensations)
+        evidence = {
+            e.compensation: e for i in (*self.analysis.overactive, *self.analysis.underactive) for e in i.evidence
+        }
+        uncovered = set(found)
+        entries: list[_Entry] = []
+        eligible, reasons = self.catalogue.memoised(("integrate", self.eligibility_key), self._integrate_options)
+
         while uncovered and len(entries) < limit:
             best = min(
                 (e for e in eligible if set(e.for_compensations) & uncovered),

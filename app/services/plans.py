@@ -1,31 +1,24 @@
-"""Analyses and plans: map the request to the domain, run the rules on the snapshot, map the answer back."""
+"""Analyses and plans: map the request to the domain, run the rules on the snapshot, render the answer.
+
+Answers are rendered straight to JSON bytes (orjson): a plan is mostly exercise text that does not change
+between requests, so each exercise is serialised once per catalogue snapshot and spliced in as a fragment.
+The shapes are those of app.schemas.plan, which documents them and against which the tests check them.
+"""
 
 import hashlib
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from app.domain import planner
 from app.domain import requests as domain
-from app.domain.analysis import Analysis, analyse, choose_ruleset
+from app.domain.analysis import Analysis, Evidence, Implication, analyse, choose_ruleset
 from app.domain.catalogue import Catalogue
 from app.domain.errors import DomainError
-from app.schemas.plan import (
-    AcuteVariablesOut,
-    AnalysisOut,
-    BatchItem,
-    BatchResponse,
-    ExerciseRef,
-    NoticeOut,
-    OmissionOut,
-    PhaseOut,
-    PlannedExerciseOut,
-    PlanRequest,
-    PlanResponse,
-    RationaleOut,
-    ReferralOut,
-    TemplateRef,
-)
+from app.domain.model import Exercise, PhaseVariables
+from app.domain.screening import Notice
+from app.schemas.plan import PlanRequest
 from app.services.problems import domain_problem, pydantic_problem
 
 
@@ -61,89 +54,163 @@ def to_domain(request: PlanRequest, tenant: str | None = None) -> domain.PlanReq
     )
 
 
-def _analysis_out(analysis: Analysis) -> AnalysisOut:
-    return AnalysisOut.model_validate(analysis)
+def _evidence(items: tuple[Evidence, ...]) -> list[dict[str, Any]]:
+    return [{"assessment": e.assessment, "compensation": e.compensation, "side": e.side} for e in items]
 
 
-def analyse_request(catalogue: Catalogue, request: PlanRequest) -> AnalysisOut:
+def _implications(items: tuple[Implication, ...]) -> list[dict[str, Any]]:
+    return [{"muscle": i.muscle, "sides": i.sides, "evidence": _evidence(i.evidence)} for i in items]
+
+
+def _analysis(analysis: Analysis) -> dict[str, Any]:
+    return {
+        "ruleset": {"slug": analysis.ruleset.slug, "name": analysis.ruleset.name},
+        "overactive": _implications(analysis.overactive),
+        "underactive": _implications(analysis.underactive),
+        "conflicts": [
+            {
+                "muscle": c.muscle,
+                "sides": c.sides,
+                "overactive_evidence": _evidence(c.overactive_evidence),
+                "underactive_evidence": _evidence(c.underactive_evidence),
+            }
+            for c in analysis.conflicts
+        ],
+        "patterns": [
+            {
+                "pattern": r.pattern,
+                "ruleset": r.ruleset,
+                "score": r.score,
+                "matched_overactive": r.matched_overactive,
+                "matched_underactive": r.matched_underactive,
+            }
+            for r in analysis.patterns
+        ],
+    }
+
+
+def analyse_request(catalogue: Catalogue, request: PlanRequest) -> bytes:
     query = to_domain(request)
     ruleset = choose_ruleset(catalogue, query.ruleset)
-    return _analysis_out(analyse(catalogue, ruleset, query.assessments))
+    return orjson.dumps(_analysis(analyse(catalogue, ruleset, query.assessments)))
 
 
-def _exercise_out(item: planner.PlannedExercise) -> PlannedExerciseOut:
-    exercise, dose = item.exercise, item.prescription
-    return PlannedExerciseOut(
-        exercise=ExerciseRef(
-            slug=exercise.slug,
-            name=exercise.name,
-            description=exercise.description,
-            instructions=list(exercise.instructions),
-            cues=list(exercise.cues),
-            equipment=list(exercise.equipment),
-            level=exercise.level,
-        ),
-        muscles=list(item.muscles),
-        side=item.side,
-        sets=dose.sets,
-        reps=dose.reps,
-        hold_seconds=dose.hold_seconds,
-        tempo=dose.tempo,
-        rest_seconds=dose.rest_seconds,
-        rationale=RationaleOut.model_validate(item.rationale),
-    )
-
-
-def plan_response(plan: planner.Plan) -> PlanResponse:
-    template = plan.template
-    response = PlanResponse(
-        status=plan.status,
-        plan_id="",
-        template=TemplateRef(slug=template.template, version=template.version, title=template.title),
-        ruleset=plan.analysis.ruleset,
-        mode=plan.mode,
-        analysis=_analysis_out(plan.analysis),
-        referral=(
-            ReferralOut(
-                reasons=[NoticeOut.model_validate(r) for r in plan.referral_reasons], advice=plan.referral_advice or ""
+def _exercise_fragment(catalogue: Catalogue, exercise: Exercise) -> orjson.Fragment:
+    def render() -> orjson.Fragment:
+        return orjson.Fragment(
+            orjson.dumps(
+                {
+                    "slug": exercise.slug,
+                    "name": exercise.name,
+                    "description": exercise.description,
+                    "instructions": exercise.instructions,
+                    "cues": exercise.cues,
+                    "equipment": exercise.equipment,
+                    "level": exercise.level,
+                }
             )
+        )
+
+    return catalogue.memoised(("exercise_json", exercise.owner, exercise.slug), render)
+
+
+def _planned(catalogue: Catalogue, item: planner.PlannedExercise) -> dict[str, Any]:
+    dose, why = item.prescription, item.rationale
+    return {
+        "exercise": _exercise_fragment(catalogue, item.exercise),
+        "muscles": item.muscles,
+        "side": item.side,
+        "sets": dose.sets,
+        "reps": dose.reps,
+        "hold_seconds": dose.hold_seconds,
+        "tempo": dose.tempo,
+        "rest_seconds": dose.rest_seconds,
+        "rationale": {"muscles": why.muscles, "findings": _evidence(why.findings), "text": why.text},
+    }
+
+
+def _variables(v: PhaseVariables) -> dict[str, Any]:
+    return {
+        "modality": v.modality,
+        "sets": v.sets,
+        "reps": v.reps,
+        "hold_seconds": v.hold_seconds,
+        "tempo": v.tempo,
+        "rest_seconds": v.rest_seconds,
+        "max_exercises": v.max_exercises,
+    }
+
+
+def _notices(items: tuple[Notice, ...]) -> list[dict[str, str]]:
+    return [{"code": n.code, "message": n.message} for n in items]
+
+
+def render_plan(catalogue: Catalogue, plan: planner.Plan) -> bytes:
+    template = plan.template
+    body = {
+        "status": plan.status,
+        "template": {"slug": template.template, "version": template.version, "title": template.title},
+        "ruleset": {"slug": plan.analysis.ruleset.slug, "name": plan.analysis.ruleset.name},
+        "mode": plan.mode,
+        "analysis": _analysis(plan.analysis),
+        "referral": (
+            {"reasons": _notices(plan.referral_reasons), "advice": plan.referral_advice or ""}
             if plan.status == "referral"
             else None
         ),
-        phases=[
-            PhaseOut(
-                phase=p.phase.value,
-                acute_variables=AcuteVariablesOut.model_validate(p.variables),
-                exercises=[_exercise_out(e) for e in p.exercises],
-            )
+        "phases": [
+            {
+                "phase": p.phase.value,
+                "acute_variables": _variables(p.variables),
+                "exercises": [_planned(catalogue, e) for e in p.exercises],
+            }
             for p in plan.phases
         ],
-        estimated_minutes=plan.estimated_minutes,
-        session_minutes=plan.session_minutes,
-        frequency_per_week=plan.frequency_per_week,
-        reassess_after_weeks=plan.reassess_after_weeks,
-        warnings=[NoticeOut.model_validate(w) for w in plan.warnings],
-        lifestyle=[NoticeOut.model_validate(n) for n in plan.lifestyle],
-        omitted=[OmissionOut.model_validate(o) for o in plan.omitted],
-    )
+        "estimated_minutes": plan.estimated_minutes,
+        "session_minutes": plan.session_minutes,
+        "frequency_per_week": plan.frequency_per_week,
+        "reassess_after_weeks": plan.reassess_after_weeks,
+        "warnings": _notices(plan.warnings),
+        "lifestyle": _notices(plan.lifestyle),
+        "omitted": [
+            {
+                "reason": o.reason,
+                "phase": o.phase,
+                "detail": o.detail,
+                "muscle": o.muscle,
+                "side": o.side,
+                "exercise": o.exercise,
+                "compensation": o.compensation,
+            }
+            for o in plan.omitted
+        ],
+    }
+    content = orjson.dumps(body)
     # The id is a hash of the plan's own content, so equal plans share it and any change shows.
-    response.plan_id = hashlib.sha256(response.model_dump_json().encode()).hexdigest()[:32]
-    return response
+    plan_id = hashlib.sha256(content).hexdigest()[:32]
+    return b'{"plan_id":"' + plan_id.encode() + b'",' + content[1:]
 
 
-def make_plan(catalogue: Catalogue, request: PlanRequest, tenant: str | None = None) -> PlanResponse:
-    return plan_response(planner.make_plan(catalogue, to_domain(request, tenant)))
+def make_plan(catalogue: Catalogue, request: PlanRequest, tenant: str | None = None) -> tuple[bytes, str]:
+    """The plan as JSON bytes, and its status (plan or referral)."""
+    plan = planner.make_plan(catalogue, to_domain(request, tenant))
+    return render_plan(catalogue, plan), plan.status
 
 
-def make_batch(catalogue: Catalogue, requests: list[dict[str, Any]], tenant: str | None = None) -> BatchResponse:
+def make_batch(
+    catalogue: Catalogue, requests: list[dict[str, Any]], tenant: str | None = None
+) -> tuple[bytes, list[str]]:
     """Answer each request on its own: one bad request gets its problem, the others their plans."""
-    results = []
+    results, statuses = [], []
     for index, raw in enumerate(requests):
+        item: dict[str, Any] = {"index": index, "status": 200, "plan": None, "problem": None}
         try:
-            plan = make_plan(catalogue, PlanRequest.model_validate(raw), tenant)
-            results.append(BatchItem(index=index, status=200, plan=plan))
+            content, status = make_plan(catalogue, PlanRequest.model_validate(raw), tenant)
+            item["plan"] = orjson.Fragment(content)
+            statuses.append(status)
         except ValidationError as error:
-            results.append(BatchItem(index=index, status=422, problem=pydantic_problem(error, f"requests.{index}.")))
+            item |= {"status": 422, "problem": pydantic_problem(error, f"requests.{index}.").model_dump()}
         except DomainError as error:
-            results.append(BatchItem(index=index, status=422, problem=domain_problem(error, f"requests.{index}.")))
-    return BatchResponse(results=results)
+            item |= {"status": 422, "problem": domain_problem(error, f"requests.{index}.").model_dump()}
+        results.append(item)
+    return orjson.dumps({"results": results}), statuses
