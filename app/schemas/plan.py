@@ -43,7 +43,7 @@ class InjuryIn(StrictInput):
 
 
 class PregnancyIn(StrictInput):
-    trimester: Literal[1, 2, 3]
+    trimester: int = Field(ge=1, le=3, description="1, 2 or 3.")
     cleared_by_physician: bool = Field(description="Has a physician or midwife cleared exercise?")
 
 
@@ -71,7 +71,9 @@ class PreferencesIn(StrictInput):
         max_length=30,
         description="Equipment ids the client has (GET /v1/equipment). Omitted: a full gym. []: bodyweight only.",
     )
-    level: Literal[1, 2, 3] = Field(
+    level: int = Field(
+        ge=1,
+        le=3,
         default=1,
         description="Hardest exercise level the client is ready for; "
         "1 is the stable, simple start the continuum prescribes.",
