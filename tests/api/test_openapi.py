@@ -8,10 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from referencing import Registry, Resource
 
+from app.api.contract import render_openapi
 from app.config import Settings
 from app.db.engine import make_engine
 from app.services.accounts import create_key
-from app.services.contract import render_openapi
 
 SPEC_FILE = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
