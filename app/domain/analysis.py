@@ -102,21 +102,30 @@ def validate_findings(catalogue: Catalogue, ruleset: Ruleset, assessments: tuple
         _validate_assessment(catalogue, ruleset, assessment, where)
 
 
+def _compensations_of(catalogue: Catalogue, assessment: str) -> list[str]:
+    return sorted(c.slug for c in catalogue.compensations.values() if assessment in c.assessments)
+
+
 def _validate_assessment(catalogue: Catalogue, ruleset: Ruleset, assessment: AssessmentResult, where: str) -> None:
-    allowed = sorted(c.slug for c in catalogue.compensations.values() if assessment.type in c.assessments)
     claimed: dict[str, set[str]] = defaultdict(set)
     for f_index, finding in enumerate(assessment.findings):
         field = f"{where}.findings.{f_index}"
         slug = finding.compensation
         compensation = catalogue.compensations.get(slug)
         if compensation is None:
-            raise UnknownId("compensation", slug, field=f"{field}.compensation", allowed=allowed)
+            raise UnknownId(
+                "compensation",
+                slug,
+                field=f"{field}.compensation",
+                allowed=_compensations_of(catalogue, assessment.type),
+            )
         if assessment.type not in compensation.assessments:
             raise InvalidFindings(
                 f"'{slug}' is not a compensation of the {assessment.type} assessment",
                 field=f"{field}.compensation",
-                allowed=allowed,
+                allowed=_compensations_of(catalogue, assessment.type),
             )
+
         if catalogue.row(ruleset.slug, assessment.type, slug) is None:
             covered = [r.compensation for r in ruleset.rows if r.assessment == assessment.type]
             raise InvalidFindings(
@@ -142,6 +151,13 @@ def _validate_assessment(catalogue: Catalogue, ruleset: Ruleset, assessment: Ass
 
 
 def analyse(catalogue: Catalogue, ruleset: Ruleset, assessments: tuple[AssessmentResult, ...]) -> Analysis:
+    """The analysis of the findings: a pure function of the ruleset and the findings, so remembered per snapshot."""
+    return catalogue.memoised(
+        ("analysis", ruleset.slug, assessments), lambda: _analyse(catalogue, ruleset, assessments)
+    )
+
+
+def _analyse(catalogue: Catalogue, ruleset: Ruleset, assessments: tuple[AssessmentResult, ...]) -> Analysis:
     validate_findings(catalogue, ruleset, assessments)
     sides: dict[tuple[Role, str], set[str]] = defaultdict(set)
     evidence: dict[tuple[Role, str], list[Evidence]] = defaultdict(list)

@@ -219,12 +219,20 @@ class _Builder:
         self.eligibility = eligibility
         self.eligibility_key = eligibility.key
         self.conflicts = {c.muscle: set(c.sides) for c in analysis.conflicts}
+        self._needs_by_role: dict[str, list[tuple[Implication, Need | None]]] = {}
 
     # --- needs -------------------------------------------------------------------------------------------
+    def _role_needs(self, role: str) -> list[tuple[Implication, Need | None]]:
+        """Each implicated muscle of the role with what is left to serve (None: nothing, a conflict), once."""
+        cached = self._needs_by_role.get(role)
+        if cached is None:
+            implications = self.analysis.overactive if role == "overactive" else self.analysis.underactive
+            cached = self._needs_by_role[role] = [(i, self._need(role, i)) for i in implications]
+        return cached
+
     def needs(self, phase: Phase, dropped: frozenset[str]) -> tuple[list[Need], list[Omission]]:
-        implications = self.analysis.overactive if MUSCLE_PHASES[phase] == "overactive" else self.analysis.underactive
         needs, omitted = [], []
-        for implication in implications:
+        for implication, need in self._role_needs(MUSCLE_PHASES[phase]):
             if implication.muscle in dropped:
                 omitted.append(
                     Omission(
@@ -235,7 +243,6 @@ class _Builder:
                     )
                 )
                 continue
-            need = self._need(phase, implication)
             if need is None:
                 continue
             if phase is Phase.INHIBIT and not self.catalogue.muscles[need.muscle].smr_safe:
@@ -252,9 +259,9 @@ class _Builder:
         needs.sort(key=lambda n: (-n.priority[0], n.priority[1]))
         return needs, omitted
 
-    def _need(self, phase: Phase, implication: Implication) -> Need | None:
+    def _need(self, role: str, implication: Implication) -> Need | None:
         sides = set(implication.sides)
-        if MUSCLE_PHASES[phase] == "overactive":
+        if role == "overactive":
             # Same-side conflicts get activation only until a mobility test decides (domain.md K.5).
             sides -= self.conflicts.get(implication.muscle, set())
         if not sides:
