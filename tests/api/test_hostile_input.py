@@ -144,3 +144,21 @@ def test_writes_get_503_with_retry_after_while_the_database_is_down(writable_set
         assert write.headers["Retry-After"] == "5"
         assert client.post("/v1/plans", json={"assessments": [SQUAT]}).status_code == 200
         assert client.get("/v1/exercises", params={"limit": 2}).status_code == 200
+
+
+@pytest.mark.parametrize("storage", ["memory://", "redis://127.0.0.1:6379"])
+def test_the_failure_counter_works_in_memory_and_in_redis_for_several_workers(storage: str) -> None:
+    import uuid
+
+    from app.api.ratelimit import AuthFailureLimiter
+
+    first, second = AuthFailureLimiter(2, storage), AuthFailureLimiter(2, storage)
+    client = f"test-{uuid.uuid4()}"
+    assert first.retry_after(client) is None
+    first.failed(client)
+    second.failed(client)
+    shared = storage.startswith("redis")
+    # With Redis two workers share the count; in memory each worker counts its own.
+    assert (first.retry_after(client) is not None) == shared
+    first.failed(client)
+    assert first.retry_after(client) is not None
