@@ -6,36 +6,24 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from app.domain.model import PHASE_ORDER
-from app.domain.model import Phase as PhaseName
+from app.db.vocabulary import (
+    AssessmentType,
+    BodyRegion,
+    Checkpoint,
+    ConditionActionName,
+    Modality,
+    Mode,
+    MuscleKind,
+    PhaseName,
+    Region,
+    RiskTag,
+    TemplateStatus,
+    View,
+)
+from app.domain.model import PHASE_ORDER, Phase
 from app.domain.templates import dose_problem
 
 Slug = str
-Phase = Literal["inhibit", "lengthen", "activate", "integrate"]
-RISK_TAGS = (
-    "smr",
-    "smr_lower_limb",
-    "stretch",
-    "supine",
-    "prone",
-    "single_leg",
-    "head_below_heart",
-    "loaded_spinal_flexion",
-    "high_impact",
-    "overhead",
-)
-RiskTag = Literal[
-    "smr",
-    "smr_lower_limb",
-    "stretch",
-    "supine",
-    "prone",
-    "single_leg",
-    "head_below_heart",
-    "loaded_spinal_flexion",
-    "high_impact",
-    "overhead",
-]
 
 
 class SeedError(Exception):
@@ -46,17 +34,6 @@ class SeedError(Exception):
         self.problems = problems
 
 
-Modality = Literal[
-    "smr",
-    "static_stretch",
-    "active_stretch",
-    "neuromuscular_stretch",
-    "isolated_strengthening",
-    "positional_isometric",
-    "integrated_dynamic",
-]
-
-
 class SeedModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -64,8 +41,8 @@ class SeedModel(BaseModel):
 class MuscleFile(SeedModel):
     slug: Slug
     name: str
-    region: Literal["lower_leg", "thigh", "hip", "trunk", "shoulder", "neck"]
-    kind: Literal["muscle", "part", "group", "fascia"]
+    region: Region
+    kind: MuscleKind
     member_of: list[Slug] = []
     smr_safe: bool
     source: str
@@ -79,9 +56,9 @@ class EquipmentFile(SeedModel):
 
 
 class PlacementFile(SeedModel):
-    assessment: Literal["overhead_squat", "single_leg_squat", "push", "pull", "static_posture"]
-    view: Literal["anterior", "lateral", "posterior"]
-    checkpoint: Literal["foot_ankle", "knee", "lphc", "shoulder", "head_neck"]
+    assessment: AssessmentType
+    view: View
+    checkpoint: Checkpoint
 
 
 class CompensationFile(SeedModel):
@@ -95,7 +72,7 @@ class CompensationFile(SeedModel):
 
 
 class AssessmentFile(SeedModel):
-    slug: Literal["overhead_squat", "single_leg_squat", "push", "pull", "static_posture"]
+    slug: AssessmentType
     name: str
     description: str
     source: str
@@ -142,7 +119,7 @@ class DosageFile(SeedModel):
 class ExerciseFile(SeedModel):
     slug: Slug
     name: str
-    phase: Phase
+    phase: PhaseName
     modality: Modality
     targets: list[Slug] = Field(min_length=1)
     equipment: list[Slug] = []
@@ -156,7 +133,7 @@ class ExerciseFile(SeedModel):
     cues: list[str] = []
     defaults: DosageFile
     source: str
-    region: Literal["lower_body", "upper_body", "total_body"] | None = None
+    region: BodyRegion | None = None
     for_compensations: list[Slug] = []
 
 
@@ -164,7 +141,7 @@ class ConditionFile(SeedModel):
     slug: Slug
     name: str
     description: str
-    action: Literal["refer", "exclude", "caution"]
+    action: ConditionActionName
     excludes: list[RiskTag] = []
     message: str
     source: str
@@ -196,14 +173,14 @@ class ModeFile(SeedModel):
     frequency_per_week: str
     reassess_after_weeks: int = Field(gt=0)
     transition_seconds: int = Field(ge=0)
-    phases: dict[Phase, PhaseVariablesFile]
+    phases: dict[PhaseName, PhaseVariablesFile]
 
     @model_validator(mode="after")
     def _every_phase_dosed_as_it_requires(self) -> "ModeFile":
         if list(self.phases) != [p.value for p in PHASE_ORDER]:
             raise ValueError("phases must be inhibit, lengthen, activate, integrate, in that order")
         for phase, values in self.phases.items():
-            problem = dose_problem(PhaseName(phase), values.reps, values.hold_seconds)
+            problem = dose_problem(Phase(phase), values.reps, values.hold_seconds)
             if problem:
                 raise ValueError(problem)
         return self
@@ -211,8 +188,8 @@ class ModeFile(SeedModel):
 
 class TemplateVersionFile(SeedModel):
     version: int = Field(gt=0)
-    status: Literal["draft", "published", "retired"]
-    modes: dict[Literal["standalone", "warm_up", "cool_down"], ModeFile]
+    status: TemplateStatus
+    modes: dict[Mode, ModeFile]
     source: str
 
 

@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from app.db import vocabulary as v
+from app.db.vocabulary import values
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -24,26 +27,18 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({quoted})"
 
 
-REGIONS = ("lower_leg", "thigh", "hip", "trunk", "shoulder", "neck")
-MUSCLE_KINDS = ("muscle", "part", "group", "fascia")
-ASSESSMENT_TYPES = ("overhead_squat", "single_leg_squat", "push", "pull", "static_posture")
-VIEWS = ("anterior", "lateral", "posterior")
-CHECKPOINTS = ("foot_ankle", "knee", "lphc", "shoulder", "head_neck")
-ROLES = ("overactive", "underactive")
-LATERALITIES = ("same", "opposite", "unspecified")
-PHASES = ("inhibit", "lengthen", "activate", "integrate")
-MODALITIES = (
-    "smr",
-    "static_stretch",
-    "active_stretch",
-    "neuromuscular_stretch",
-    "isolated_strengthening",
-    "positional_isometric",
-    "integrated_dynamic",
-)
-BODY_REGIONS = ("lower_body", "upper_body", "total_body")
-CONDITION_ACTIONS = ("refer", "exclude", "caution")
-TEMPLATE_STATUSES = ("draft", "published", "retired")
+REGIONS = values(v.Region)
+MUSCLE_KINDS = values(v.MuscleKind)
+ASSESSMENT_TYPES = values(v.AssessmentType)
+VIEWS = values(v.View)
+CHECKPOINTS = values(v.Checkpoint)
+ROLES = values(v.RoleName)
+LATERALITIES = values(v.LateralityName)
+PHASES = values(v.PhaseName)
+MODALITIES = values(v.Modality)
+BODY_REGIONS = values(v.BodyRegion)
+CONDITION_ACTIONS = values(v.ConditionActionName)
+TEMPLATE_STATUSES = values(v.TemplateStatus)
 
 
 class Muscle(SQLModel, table=True):
