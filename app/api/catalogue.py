@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from app.api.auth import ReaderDep, WriterDep, tenant_of
 from app.api.caching import catalogue_validators
 from app.api.deps import CatalogueDep
+from app.api.params import SlugPath
 from app.api.responses import BODY, CACHED_READ, problems
 from app.domain.model import Phase
 from app.schemas.catalogue import (
@@ -37,7 +38,7 @@ async def list_muscles(catalogue: CatalogueDep) -> list[MusclePublic]:
 
 
 @router.get("/muscles/{slug}", summary="Read one muscle", responses=problems(404))
-async def get_muscle(catalogue: CatalogueDep, slug: str) -> MusclePublic:
+async def get_muscle(catalogue: CatalogueDep, slug: SlugPath) -> MusclePublic:
     """One muscle with its groups and members."""
     return service.get_muscle(catalogue, slug)
 
@@ -64,7 +65,7 @@ async def list_rulesets(catalogue: CatalogueDep) -> list[RulesetSummary]:
 
 
 @router.get("/rulesets/{slug}", summary="Read one ruleset with its rows", responses=problems(404))
-async def get_ruleset(catalogue: CatalogueDep, slug: str) -> RulesetPublic:
+async def get_ruleset(catalogue: CatalogueDep, slug: SlugPath) -> RulesetPublic:
     """Every row of the ruleset: compensation to probable overactive and underactive muscles, with laterality."""
     return service.get_ruleset(catalogue, slug)
 
@@ -106,7 +107,7 @@ async def list_exercises(
 
 
 @router.get("/exercises/{slug}", summary="Read one exercise", responses=problems(404))
-async def get_exercise(catalogue: CatalogueDep, principal: ReaderDep, slug: str) -> ExercisePublic:
+async def get_exercise(catalogue: CatalogueDep, principal: ReaderDep, slug: SlugPath) -> ExercisePublic:
     """One exercise with instructions, cues, equipment and default acute variables."""
     return service.get_exercise(catalogue, slug, tenant_of(principal))
 

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -83,6 +83,12 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return render(body, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+    # A value the database cannot hold (a NUL byte, a number out of range) that validation let through.
+    logger.warning("value rejected by the database on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return render(problem(422, "invalid_value", "The request is not valid", "a value in the request cannot be stored"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CeplanError, _ceplan_error)
     app.add_exception_handler(DomainError, _domain_error)
@@ -91,6 +97,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RecursionError, _too_deep)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(InterfaceError, _database_unavailable)
+    app.add_exception_handler(DataError, _unstorable)
 
 
 class UnexpectedErrors:

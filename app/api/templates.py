@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import Engine
 
 from app.api.auth import ReaderDep, WriterDep
+from app.api.params import SlugPath, VersionPath
 from app.api.responses import BODY, problems
 from app.schemas.templates import (
     DraftCreate,
@@ -50,13 +51,13 @@ def create_plan_template(request: Request, principal: WriterDep, data: TemplateC
 
 
 @router.get("/{slug}", summary="Read a plan template", responses=problems(401, 404))
-def get_plan_template(request: Request, principal: ReaderDep, slug: str) -> TemplateOut:
+def get_plan_template(request: Request, principal: ReaderDep, slug: SlugPath) -> TemplateOut:
     """One template with its versions and the one new plans use."""
     return service.get_template(_engine(request), slug, principal)
 
 
 @router.get("/{slug}/versions", summary="List a template's versions", responses=problems(401, 404))
-def list_plan_template_versions(request: Request, principal: ReaderDep, slug: str) -> list[VersionSummary]:
+def list_plan_template_versions(request: Request, principal: ReaderDep, slug: SlugPath) -> list[VersionSummary]:
     """Every version with its status: draft, published or retired."""
     return service.list_versions(_engine(request), slug, principal)
 
@@ -68,7 +69,7 @@ def list_plan_template_versions(request: Request, principal: ReaderDep, slug: st
     responses=BODY_WRITE_ERRORS,
 )
 def create_plan_template_version(
-    request: Request, response: Response, principal: WriterDep, slug: str, data: DraftCreate
+    request: Request, response: Response, principal: WriterDep, slug: SlugPath, data: DraftCreate
 ) -> VersionOut:
     """A new draft, numbered after the highest version: copied from `copy_from` or given as `modes`."""
     return _changed(request, response, service.create_draft(_engine(request), slug, data, principal))
@@ -76,7 +77,7 @@ def create_plan_template_version(
 
 @router.get("/{slug}/versions/{version}", summary="Read a template version", responses=problems(401, 404))
 def get_plan_template_version(
-    request: Request, response: Response, principal: ReaderDep, slug: str, version: int
+    request: Request, response: Response, principal: ReaderDep, slug: SlugPath, version: VersionPath
 ) -> VersionOut:
     """The acute variables of every mode and phase. The ETag header is what an edit must send as If-Match."""
     found = service.get_version(_engine(request), slug, version, principal)
@@ -91,8 +92,8 @@ def update_plan_template_version(
     request: Request,
     response: Response,
     principal: WriterDep,
-    slug: str,
-    version: int,
+    slug: SlugPath,
+    version: VersionPath,
     data: DraftUpdate,
     if_match: Annotated[str | None, Header(description="The ETag of the version you edited.")] = None,
 ) -> VersionOut:
@@ -103,7 +104,7 @@ def update_plan_template_version(
 
 @router.post("/{slug}/versions/{version}/publish", summary="Publish a draft", responses=WRITE_ERRORS)
 def publish_plan_template_version(
-    request: Request, response: Response, principal: WriterDep, slug: str, version: int
+    request: Request, response: Response, principal: WriterDep, slug: SlugPath, version: VersionPath
 ) -> VersionOut:
     """The draft becomes immutable, and new plans use it unless they pin another version."""
     return _changed(request, response, service.publish(_engine(request), slug, version, principal))
@@ -111,7 +112,7 @@ def publish_plan_template_version(
 
 @router.post("/{slug}/versions/{version}/retire", summary="Retire a published version", responses=WRITE_ERRORS)
 def retire_plan_template_version(
-    request: Request, response: Response, principal: WriterDep, slug: str, version: int
+    request: Request, response: Response, principal: WriterDep, slug: SlugPath, version: VersionPath
 ) -> VersionOut:
     """New plans can no longer use it; it stays readable."""
     return _changed(request, response, service.retire(_engine(request), slug, version, principal))
@@ -121,7 +122,7 @@ def retire_plan_template_version(
 def diff_plan_template_versions(
     request: Request,
     principal: ReaderDep,
-    slug: str,
+    slug: SlugPath,
     from_version: Annotated[int, Query(alias="from", ge=1)],
     to_version: Annotated[int, Query(alias="to", ge=1)],
 ) -> TemplateDiff:

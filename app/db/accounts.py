@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from sqlmodel import Session, select
 from app.db import tables as t
 
 KEY_PREFIX = "cep"
+KEY_FORMAT = re.compile(r"cep_(?P<prefix>[0-9a-f]{12})_(?P<secret>[A-Za-z0-9_-]{20,100})")
 # Compared against when the prefix is unknown, so a miss costs the same time as a wrong secret.
 _DUMMY_HASH = hashlib.sha256(b"ceplan-no-such-key").hexdigest()
 
@@ -74,11 +76,12 @@ def list_keys(session: Session) -> list[tuple[str, str, bool, datetime | None]]:
 
 def authenticate(session: Session, presented: str) -> Principal | None:
     """The principal of a presented key, or None when it is malformed, unknown, wrong or revoked."""
-    parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+    match = KEY_FORMAT.fullmatch(presented)
+    if match is None:
+        # Malformed keys never reach the database (nor its limits on odd bytes), yet cost the same time.
         hmac.compare_digest(_DUMMY_HASH, _hash(presented))
         return None
-    _, prefix, secret = parts
+    prefix, secret = match.group("prefix"), match.group("secret")
     row = session.exec(select(t.ApiKey, t.Tenant).join(t.Tenant).where(t.ApiKey.prefix == prefix)).first()
     stored = row[0].secret_hash if row else _DUMMY_HASH
     matches = hmac.compare_digest(stored, _hash(secret))
