@@ -4,6 +4,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.base import StrictInput
+
 T = TypeVar("T")
 PhaseName = Literal["inhibit", "lengthen", "activate", "integrate"]
 
@@ -143,9 +145,7 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
-class DosageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class DosageIn(StrictInput):
     sets: int = Field(ge=1, le=10)
     reps: int | None = Field(default=None, ge=1, le=100)
     hold_seconds: int | None = Field(default=None, ge=1, le=600)
@@ -153,12 +153,10 @@ class DosageIn(BaseModel):
     rest_seconds: int = Field(ge=0, le=600)
 
 
-class ExerciseCreate(BaseModel):
+class ExerciseCreate(StrictInput):
     """A tenant's own exercise: checked against the catalogue's muscles, phases, equipment and risk tags."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {

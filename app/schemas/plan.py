@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.base import StrictInput
 from app.schemas.problem import Problem
 
 AssessmentType = Literal["overhead_squat", "single_leg_squat", "push", "pull", "static_posture"]
@@ -12,12 +13,6 @@ MAX_ASSESSMENTS = 5
 MAX_FINDINGS = 30
 MAX_CONDITIONS = 40
 MAX_BATCH = 100
-
-
-class StrictInput(BaseModel):
-    """Request bodies reject unknown fields and lax coercion: nothing is silently ignored or guessed."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class FindingIn(StrictInput):

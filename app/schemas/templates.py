@@ -8,7 +8,7 @@ from pydantic.config import JsonDict
 
 from app.domain.model import PHASE_ORDER, Phase
 from app.domain.templates import dose_problem
-from app.schemas.plan import StrictInput
+from app.schemas.base import StrictInput
 
 Slug = str
 Mode = Literal["standalone", "warm_up", "cool_down"]

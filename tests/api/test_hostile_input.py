@@ -162,3 +162,10 @@ def test_the_failure_counter_works_in_memory_and_in_redis_for_several_workers(st
     assert (first.retry_after(client) is not None) == shared
     first.failed(client)
     assert first.retry_after(client) is not None
+
+
+def test_nul_characters_in_text_are_422_on_every_database(client: TestClient) -> None:
+    body = {"assessments": [SQUAT], "screening": {"pain_locations": ["left\x00knee"]}}
+    response = client.post("/v1/plans", json=body)
+    _problem(response, 422, "validation_error")
+    assert response.json()["errors"][0]["field"] == "screening.pain_locations"
