@@ -98,3 +98,13 @@ def test_every_fact_carries_a_source(catalogue: Catalogue) -> None:
     sources += [fact.source for fact in catalogue.equipment.values()]
     sources += [row.source for ruleset in catalogue.rulesets.values() for row in ruleset.rows]
     assert all(source.strip() for source in sources)
+
+
+def test_every_rollable_overactive_muscle_can_be_inhibited_without_a_foam_roller(catalogue: Catalogue) -> None:
+    gaps = [
+        muscle
+        for muscle in sorted(_implicated(catalogue, Role.OVERACTIVE))
+        if catalogue.muscles[muscle].smr_safe
+        and not any("foam_roller" not in e.equipment for e in catalogue.exercises_serving(Phase.INHIBIT, muscle))
+    ]
+    assert gaps == []
