@@ -83,7 +83,7 @@ def _screening(draw: st.DrawFn, catalogue: Catalogue) -> Json | None:
     assert policy is not None
     safe = sorted(c.slug for c in catalogue.conditions.values() if c.action is not ConditionAction.REFER)
     refer = sorted(c.slug for c in catalogue.conditions.values() if c.action is ConditionAction.REFER)
-    shape = draw(st.integers(0, 9))
+    shape = draw(st.sampled_from(range(10)))  # uniform, unlike st.integers, which favours small values
     if shape <= 3:  # a fresh dict each time: tests mutate what they draw
         nothing = draw(st.sampled_from(["omit", "empty", "explicit"]))
         if nothing == "omit":
@@ -142,7 +142,7 @@ def _screening(draw: st.DrawFn, catalogue: Catalogue) -> Json | None:
 
 @st.composite
 def _preferences(draw: st.DrawFn, catalogue: Catalogue) -> Json | None:
-    if draw(st.integers(0, 4)) == 4:
+    if draw(st.sampled_from(range(5))) == 4:
         return None
     preferences: Json = {}
     if draw(st.booleans()):
@@ -150,13 +150,14 @@ def _preferences(draw: st.DrawFn, catalogue: Catalogue) -> Json | None:
     minutes = draw(st.none() | st.integers(5, 90))
     if minutes is not None or draw(st.booleans()):
         preferences["session_minutes"] = minutes
-    equipment = draw(st.none() | st.lists(st.sampled_from(sorted(catalogue.equipment)), unique=True))
-    if equipment is not None or draw(st.booleans()):
-        preferences["equipment"] = equipment
-    level = draw(st.sampled_from([None, 1, 2, 3]))
+    if draw(st.booleans()):
+        preferences["equipment"] = draw(st.lists(st.sampled_from(sorted(catalogue.equipment)), unique=True))
+    elif draw(st.booleans()):
+        preferences["equipment"] = None
+    level = draw(st.sampled_from([1, 2, 3, None]))
     if level is not None:
         preferences["level"] = level
-    if draw(st.integers(0, 5)) == 5:
+    if draw(st.sampled_from(range(6))) == 5:
         slug = catalogue.default_template
         published = [v.version for v in catalogue.template_versions(slug) if v.status == "published"]
         preferences["template"] = {"slug": slug, "version": draw(st.sampled_from([None, *published]))}
@@ -449,7 +450,7 @@ def test_an_unknown_key_anywhere_gets_a_4xx_problem(client: TestClient, seeded: 
 
 # Each example sends one request per place and wrong value, so shrinking would re-send dozens of requests per
 # step: skip it; the assertion names every place and value that was wrongly accepted instead.
-@settings(max_examples=40, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(data=st.data())
 def test_a_field_of_the_wrong_type_gets_a_4xx_problem(client: TestClient, seeded: Seeded, data: st.DataObject) -> None:
     """Every place of a valid request, in turn, gets values of each JSON kind its field does not accept."""
