@@ -70,10 +70,17 @@ def serve(
         for line in prepare_database(settings.database_url, Path(settings.seed_dir)).lines():
             typer.echo(line)
     os.environ["CEPLAN_AUTO_MIGRATE"] = "false"
+    get_settings.cache_clear()  # the app, imported next in this process, must see the change
     configure_logging(settings.log_level)
     # log_config=None: uvicorn keeps our JSON logging instead of installing its own handlers.
     uvicorn.run(
-        "app.main:app", host=host, port=port, workers=workers, log_config=None, log_level=settings.log_level.lower()
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        log_level=settings.log_level.lower(),
+        access_log=settings.access_log,
     )
 
 

@@ -1,5 +1,6 @@
 """The ASGI application: create_app() wires settings, database, snapshot, routes, middleware and errors."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         store = CatalogueStore(engine, settings.snapshot_check_seconds)
         store.refresh(force=True)
+        # The snapshot lives as long as the process: keep the garbage collector from walking it again and again.
+        gc.freeze()
         store.start_watching()
         app.state.catalogue_store = store
         app.state.auth_limiter = AuthFailureLimiter(settings.auth_failures_per_minute, settings.rate_limit_storage)

@@ -33,6 +33,13 @@ async def catalogue_validators(
     if etag in presented or "*" in presented:
         raise NotModified(headers)
     response.headers.update(headers)
+    request.state.cache_headers = headers
+
+
+def cached_json(request: Request, content: bytes) -> Response:
+    """Pre-rendered JSON with the caching headers of the request (a returned Response does not get the headers
+    that dependencies set on the injected one)."""
+    return Response(content, media_type="application/json", headers=request.state.cache_headers)
 
 
 CatalogueCaching = Annotated[None, Depends(catalogue_validators)]

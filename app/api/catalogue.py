@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.api.auth import ReaderDep, WriterDep, tenant_of
-from app.api.caching import catalogue_validators
+from app.api.caching import cached_json, catalogue_validators
 from app.api.deps import CatalogueDep
 from app.api.params import SlugPath
 from app.api.responses import BODY, CACHED_READ, problems
@@ -70,8 +70,14 @@ async def get_ruleset(catalogue: CatalogueDep, slug: SlugPath) -> RulesetPublic:
     return service.get_ruleset(catalogue, slug)
 
 
-@router.get("/exercises", summary="Search exercises", responses=problems(422))
+@router.get(
+    "/exercises",
+    summary="Search exercises",
+    response_class=Response,
+    responses={200: {"model": Page[ExercisePublic], "description": "One page of exercises."}, **problems(422)},
+)
 async def list_exercises(
+    request: Request,
     catalogue: CatalogueDep,
     principal: ReaderDep,
     phase: Annotated[Phase | None, Query(description="Only this phase.")] = None,
@@ -90,10 +96,10 @@ async def list_exercises(
     q: Annotated[str | None, Query(max_length=100, description="Text search in name, description and cues.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[ExercisePublic]:
+) -> Response:
     """Exercises of the library, filtered, in a stable order (by slug), with the total before paging."""
     have = service.parse_equipment(catalogue, equipment, "equipment")
-    return service.list_exercises(
+    page = service.list_exercises(
         catalogue,
         phase=phase,
         muscle=muscle,
@@ -104,6 +110,7 @@ async def list_exercises(
         offset=offset,
         tenant=tenant_of(principal),
     )
+    return cached_json(request, page)
 
 
 @router.get("/exercises/{slug}", summary="Read one exercise", responses=problems(404))

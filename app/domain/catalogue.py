@@ -24,7 +24,8 @@ from app.domain.model import (
 )
 
 T = TypeVar("T")
-MEMO_LIMIT = 50_000
+# About 8 KB an entry at most (an analysis): a full memo stays near 16 MB.
+MEMO_LIMIT = 2_000
 
 
 def _by_slug(items: Iterable[Any]) -> dict[str, Any]:

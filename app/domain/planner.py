@@ -113,11 +113,11 @@ class Eligibility:
 
     def failure(self, exercise: Exercise) -> tuple[str, str] | None:
         """Why the client may not do this exercise, as (reason code, detail), or None if they may."""
-        blocked = sorted(tag for tag in exercise.tags if tag in self.excluded_tags)
+        blocked = sorted(tag for tag in exercise.tags if tag in self.excluded_tags) if self.excluded_tags else ()
         if blocked:
             causes = sorted({c for tag in blocked for c in self.excluded_tags[tag]})
             return "contraindication", f"{exercise.slug} is {'/'.join(blocked)}, excluded by {', '.join(causes)}"
-        if self.equipment is not None:
+        if self.equipment is not None and not self.equipment.issuperset(exercise.equipment):
             missing = sorted(set(exercise.equipment) - self.equipment)
             if missing:
                 return "missing_equipment", f"{exercise.slug} needs {', '.join(missing)}"

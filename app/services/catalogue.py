@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable
 
+import orjson
+
 from app.domain.catalogue import Catalogue
 from app.domain.model import Exercise, Muscle, Phase, Role
 from app.errors import InvalidFilter, NotFound
@@ -13,7 +15,6 @@ from app.schemas.catalogue import (
     EquipmentPublic,
     ExercisePublic,
     MusclePublic,
-    Page,
     RuleMusclePublic,
     RulesetPublic,
     RulesetRowPublic,
@@ -137,6 +138,14 @@ def exercise_public(exercise: Exercise) -> ExercisePublic:
     return ExercisePublic.model_validate(exercise)
 
 
+def _exercise_fragment(catalogue: Catalogue, exercise: Exercise) -> orjson.Fragment:
+    # An exercise reads the same until the catalogue changes: serialise it once per snapshot.
+    return catalogue.memoised(
+        ("exercise_public_json", exercise.owner, exercise.slug),
+        lambda: orjson.Fragment(exercise_public(exercise).model_dump_json().encode()),
+    )
+
+
 def get_exercise(catalogue: Catalogue, slug: str, tenant: str | None = None) -> ExercisePublic:
     exercise = catalogue.exercise(slug, tenant)
     if exercise is None:
@@ -170,7 +179,8 @@ def list_exercises(
     limit: int = 50,
     offset: int = 0,
     tenant: str | None = None,
-) -> Page[ExercisePublic]:
+) -> bytes:
+    """One page of matching exercises as JSON (the shape of Page[ExercisePublic])."""
     if muscle is not None:
         _check_filter("muscle", muscle, catalogue.muscles)
         related = catalogue.related_muscles(muscle)
@@ -184,8 +194,8 @@ def list_exercises(
         and (level is None or e.level == level)
         and (not needle or _matches_text(e, needle))
     ]
-    items = [exercise_public(e) for e in matching[offset : offset + limit]]
-    return Page[ExercisePublic](total=len(matching), limit=limit, offset=offset, items=items)
+    items = [_exercise_fragment(catalogue, e) for e in matching[offset : offset + limit]]
+    return orjson.dumps({"total": len(matching), "limit": limit, "offset": offset, "items": items})
 
 
 def list_conditions(catalogue: Catalogue) -> list[ConditionPublic]:
