@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint format openapi clean
+.PHONY: run test lint format openapi clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The benchmark (tests/benchmarks/README.md): `make bench BENCH_ARGS='--databases sqlite --json bench.json'`.
+BENCH_ARGS ?=
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check app tests migrations
