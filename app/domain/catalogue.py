@@ -3,6 +3,7 @@
 Built once from storage and shared by every request; nothing here touches a database.
 """
 
+import itertools
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +25,7 @@ from app.domain.model import (
 )
 
 T = TypeVar("T")
+_SNAPSHOT_IDS = itertools.count(1)
 # About 8 KB an entry at most (an analysis): a full memo stays near 16 MB.
 MEMO_LIMIT = 2_000
 
@@ -47,6 +49,8 @@ class Catalogue:
     templates: Mapping[tuple[str | None, str], tuple[TemplateVersion, ...]] = field(default_factory=dict)
     default_template: str = ""
     custom_exercises: Mapping[str, Mapping[str, Exercise]] = field(default_factory=dict)
+    # Unique in this process, unlike `revision` (two databases may share a revision number).
+    snapshot_id: int = field(default_factory=lambda: next(_SNAPSHOT_IDS))
 
     @classmethod
     def build(

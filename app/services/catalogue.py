@@ -1,8 +1,10 @@
 """Read operations on the catalogue: filtering, paging and shaping the snapshot for the API."""
 
+import threading
 from collections.abc import Iterable
 
 import orjson
+from cachetools import LRUCache
 
 from app.domain.catalogue import Catalogue
 from app.domain.model import Exercise, Muscle, Phase, Role
@@ -168,6 +170,11 @@ def _matches_text(exercise: Exercise, needle: str) -> bool:
     return any(needle in text.casefold() for text in haystack)
 
 
+# About 128 pages of up to ~60 KB: under 8 MB.
+_pages: LRUCache[tuple[object, ...], bytes] = LRUCache(maxsize=128)
+_pages_lock = threading.Lock()
+
+
 def list_exercises(
     catalogue: Catalogue,
     *,
@@ -180,7 +187,29 @@ def list_exercises(
     offset: int = 0,
     tenant: str | None = None,
 ) -> bytes:
-    """One page of matching exercises as JSON (the shape of Page[ExercisePublic])."""
+    """One page of matching exercises as JSON (the shape of Page[ExercisePublic]). Front-ends ask for the same
+    pages on every screen, so recent pages are kept per snapshot."""
+    key = (catalogue.snapshot_id, phase, muscle, equipment, level, q, limit, offset, tenant)
+    with _pages_lock:
+        page = _pages.get(key)
+    if page is None:
+        page = _render_page(catalogue, phase, muscle, equipment, level, q, limit, offset, tenant)
+        with _pages_lock:
+            _pages[key] = page
+    return page
+
+
+def _render_page(
+    catalogue: Catalogue,
+    phase: Phase | None,
+    muscle: str | None,
+    equipment: frozenset[str] | None,
+    level: int | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+    tenant: str | None,
+) -> bytes:
     if muscle is not None:
         _check_filter("muscle", muscle, catalogue.muscles)
         related = catalogue.related_muscles(muscle)
