@@ -40,6 +40,12 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def _needs_key(method: str, path: str) -> bool:
+    """Writes always need an API key; reads, analyses and plans only when CEPLAN_REQUIRE_API_KEY is set."""
+    open_posts = ("/v1/plans", "/v1/plans/batch", "/v1/analyses")
+    return method in ("put", "patch", "delete") or (method == "post" and path not in open_posts)
+
+
 def _problem_validation_errors(app: FastAPI) -> None:
     """FastAPI documents its own 422 body; ours is problem+json. Make the spec say what the API does."""
     default_openapi = app.openapi
@@ -54,6 +60,11 @@ def _problem_validation_errors(app: FastAPI) -> None:
                 if response and "application/json" in response.get("content", {}):
                     response["description"] = "The request is not valid: the problem names the fields at fault."
                     response["content"] = {"application/problem+json": {"schema": {"$ref": PROBLEM_SCHEMA}}}
+        for path, operations in spec.get("paths", {}).items():
+            for method, operation in operations.items():
+                if operation.get("security") and not _needs_key(method, path):
+                    # The key is optional here: it only adds the caller's own templates and exercises.
+                    operation["security"].append({})
         for unused in ("HTTPValidationError", "ValidationError"):
             spec.get("components", {}).get("schemas", {}).pop(unused, None)
         app.openapi_schema = spec

@@ -95,7 +95,7 @@ async def list_exercises(
     level: Annotated[int | None, Query(ge=1, le=3, description="Only this level (1-3).")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Text search in name, description and cues.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
     """Exercises of the library, filtered, in a stable order (by slug), with the total before paging."""
     have = service.parse_equipment(catalogue, equipment, "equipment")
@@ -119,7 +119,7 @@ async def get_exercise(catalogue: CatalogueDep, principal: ReaderDep, slug: Slug
     return service.get_exercise(catalogue, slug, tenant_of(principal))
 
 
-@router.post(
+@writes.post(
     "/exercises",
     status_code=status.HTTP_201_CREATED,
     summary="Add your own exercise",

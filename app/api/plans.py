@@ -7,6 +7,7 @@ shape with the models of app.schemas.plan.
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from app.api.auth import ReaderDep, get_principal, tenant_of
 from app.api.deps import CATALOGUE_VERSION_HEADER, CatalogueDep
@@ -62,7 +63,8 @@ async def create_plan(http: Request, catalogue: CatalogueDep, principal: ReaderD
 )
 async def create_plans(http: Request, catalogue: CatalogueDep, principal: ReaderDep, batch: BatchRequest) -> Response:
     """Each request is answered on its own, in order: a bad one gets its problem without failing the others."""
-    content, statuses = service.make_batch(catalogue, batch.requests, tenant_of(principal))
+    # Up to 100 plans take a while: plan them off the event loop, so other requests keep being read and answered.
+    content, statuses = await run_in_threadpool(service.make_batch, catalogue, batch.requests, tenant_of(principal))
     for status in statuses:
         count_plan(http, status)
     return _json(content, catalogue)

@@ -86,7 +86,9 @@ def get_plan_template_version(
 
 
 @router.put(
-    "/{slug}/versions/{version}", summary="Edit a draft version", responses=problems(401, 403, 404, 409, 412, 422, 428)
+    "/{slug}/versions/{version}",
+    summary="Edit a draft version",
+    responses={**problems(401, 403, 404, 409, 412, 422, 428), **BODY},
 )
 def update_plan_template_version(
     request: Request,
@@ -123,8 +125,8 @@ def diff_plan_template_versions(
     request: Request,
     principal: ReaderDep,
     slug: SlugPath,
-    from_version: Annotated[int, Query(alias="from", ge=1)],
-    to_version: Annotated[int, Query(alias="to", ge=1)],
+    from_version: Annotated[int, Query(alias="from", ge=1, le=1_000_000)],
+    to_version: Annotated[int, Query(alias="to", ge=1, le=1_000_000)],
 ) -> TemplateDiff:
     """Every acute variable that differs between the two versions."""
     return service.diff(_engine(request), slug, from_version, to_version, principal)

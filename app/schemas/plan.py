@@ -13,6 +13,8 @@ MAX_ASSESSMENTS = 5
 MAX_FINDINGS = 30
 MAX_CONDITIONS = 40
 MAX_BATCH = 100
+# Batch items are validated one by one (a bad one gets its own problem), so the schema types them loosely.
+BATCH_ITEM = "A plan request: the body of POST /v1/plans (PlanRequest)."
 
 
 class FindingIn(StrictInput):
@@ -55,7 +57,9 @@ class ScreeningIn(StrictInput):
 
 class TemplateChoiceIn(StrictInput):
     slug: str = Field(max_length=64, examples=["nasm_cex_standard"])
-    version: int | None = Field(default=None, ge=1, description="Pin a version; default the latest published.")
+    version: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="Pin a version; default the latest published."
+    )
 
 
 class PreferencesIn(StrictInput):
@@ -281,7 +285,12 @@ class BatchRequest(BaseModel):
         min_length=1,
         max_length=MAX_BATCH,
         description="Up to 100 plan requests, each answered on its own.",
-        json_schema_extra={"items": {"$ref": "#/components/schemas/PlanRequest"}},
+        json_schema_extra={
+            "items": {
+                "type": "object",
+                "description": BATCH_ITEM,
+            }
+        },
     )
 
 

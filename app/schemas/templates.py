@@ -103,7 +103,7 @@ class TemplateCreate(StrictInput):
 class DraftCreate(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"modes": EXAMPLE_MODES}, {"copy_from": 1}]})
 
-    copy_from: int | None = Field(default=None, ge=1, description="Start from this version's variables.")
+    copy_from: int | None = Field(default=None, ge=1, le=1_000_000, description="Start from this version's variables.")
     modes: TemplateModes | None = Field(default=None, description="Or give the variables in full.")
 
 

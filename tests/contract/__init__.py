@@ -1,0 +1,1 @@
+"""Contract tests: the running server against the committed OpenAPI document."""
