@@ -325,7 +325,6 @@ def _assert_clean_exit(code: int, output: str) -> None:
     assert code in (0, -signal.SIGTERM), f"ceplan serve exited with {code} after SIGTERM:\n{output[-3000:]}"
 
 
-
 def test_sigterm_lets_an_in_flight_batch_finish(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ceplan.db'}"
     with LiveServer(url, tmp_path / "server.log", auto_migrate="true") as server:
