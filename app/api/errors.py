@@ -115,6 +115,18 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OverflowError, _unstorable)
 
 
+class TrackedSend:
+    """An ASGI `send` that remembers whether the answer has started: after that, an error cannot replace it."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class UnexpectedErrors:
     """Innermost middleware: an unhandled exception becomes a 500 problem without internals, logged with the
     request id, while the outer middleware (request id, security headers) still wraps the answer."""
@@ -126,18 +138,12 @@ class UnexpectedErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        tracked = TrackedSend(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked)
         except Exception:
             logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            if started:
+            if tracked.started:
                 raise
             body = problem(
                 500,

@@ -5,7 +5,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import render
+from app.api.errors import TrackedSend, render
 from app.services.problems import problem
 
 DOCS_PATHS = ("/docs", "/redoc", "/static-offline-docs")
@@ -117,7 +117,7 @@ class RequestBodyRules:
 
     async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
-        started = False
+        tracked = TrackedSend(send)
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -127,14 +127,9 @@ class RequestBodyRules:
                 raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, tracked)
         except _TooLarge:
-            if started:
+            if tracked.started:
                 raise
             await _too_large(self.max_bytes)(scope, receive, send)
