@@ -1,8 +1,7 @@
 """HTTP caching of catalogue reads: an ETag per catalogue revision and caller, answered with 304 when fresh."""
 
-from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 
 from app.api.auth import ReaderDep
 from app.api.deps import CATALOGUE_VERSION_HEADER, CatalogueDep
@@ -40,9 +39,6 @@ def cached_json(request: Request, content: bytes) -> Response:
     """Pre-rendered JSON with the caching headers of the request (a returned Response does not get the headers
     that dependencies set on the injected one)."""
     return Response(content, media_type="application/json", headers=request.state.cache_headers)
-
-
-CatalogueCaching = Annotated[None, Depends(catalogue_validators)]
 
 
 async def not_modified_handler(_request: Request, exc: Exception) -> Response:

@@ -12,21 +12,12 @@ from dataclasses import dataclass, field, replace
 from app.domain.analysis import Analysis, Evidence, Implication, analyse, choose_ruleset, sort_sides
 from app.domain.catalogue import Catalogue
 from app.domain.errors import UnknownId
-from app.domain.model import PHASE_ORDER, Exercise, ModeVariables, Phase, PhaseVariables, TemplateVersion
+from app.domain.model import PHASE_ORDER, Dosage, Exercise, ModeVariables, Phase, PhaseVariables, TemplateVersion
 from app.domain.requests import PlanRequest, Preferences
 from app.domain.screening import Notice, ScreeningOutcome, screen
 from app.domain.templates import choose_template
 
 MUSCLE_PHASES = {Phase.INHIBIT: "overactive", Phase.LENGTHEN: "overactive", Phase.ACTIVATE: "underactive"}
-
-
-@dataclass(frozen=True, slots=True)
-class Prescription:
-    sets: int
-    reps: int | None
-    hold_seconds: int | None
-    tempo: str
-    rest_seconds: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +32,7 @@ class PlannedExercise:
     exercise: Exercise
     muscles: tuple[str, ...]
     side: str | None  # left | right | both (a one-sided exercise done on each side) | None (both at once)
-    prescription: Prescription
+    prescription: Dosage
     rationale: Rationale
     seconds: int
 
@@ -469,17 +460,15 @@ def _side(exercise: Exercise, sides: set[str]) -> str | None:
     return body.pop() if len(body) == 1 and "unspecified" not in sides else "both"
 
 
-def _prescription(exercise: Exercise, variables: PhaseVariables) -> Prescription:
+def _prescription(exercise: Exercise, variables: PhaseVariables) -> Dosage:
     if exercise.modality == variables.modality:
-        return Prescription(
-            variables.sets, variables.reps, variables.hold_seconds, variables.tempo, variables.rest_seconds
-        )
+        return Dosage(variables.sets, variables.reps, variables.hold_seconds, variables.tempo, variables.rest_seconds)
     # Another technique (an active stretch, a positional isometric) keeps its own repetitions and holds.
     own = exercise.defaults
-    return Prescription(variables.sets, own.reps, own.hold_seconds, own.tempo, variables.rest_seconds)
+    return Dosage(variables.sets, own.reps, own.hold_seconds, own.tempo, variables.rest_seconds)
 
 
-def _seconds(prescription: Prescription, variables: PhaseVariables, sides: int, transition: int) -> int:
+def _seconds(prescription: Dosage, variables: PhaseVariables, sides: int, transition: int) -> int:
     hold = prescription.hold_seconds or 0
     work = prescription.reps * max(variables.seconds_per_rep, hold) if prescription.reps else hold
     return sides * prescription.sets * (work + prescription.rest_seconds) + transition
