@@ -1,6 +1,5 @@
 """HTTP caching of catalogue reads: an ETag per catalogue revision and caller, answered with 304 when fresh."""
 
-
 from fastapi import Request, Response
 
 from app.api.auth import ReaderDep
