@@ -22,6 +22,7 @@ from app.api.router import api_router
 from app.config import Settings, get_settings
 from app.db.engine import make_engine
 from app.logs import configure_logging
+from app.runtime import limit_malloc_arenas
 from app.services.setup import prepare_database
 from app.services.snapshot import CatalogueStore
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limit_malloc_arenas()  # before the first worker thread starts
         engine = make_engine(settings.database_url)
         if settings.should_auto_migrate:
             prepare_database(settings.database_url, Path(settings.seed_dir))

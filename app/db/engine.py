@@ -7,10 +7,16 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
+# SQLite has one write lock. Under a soak (64 connections, a write in ten requests) writers queued for it up to
+# sqlite3's default 5 s and some got "database is locked" (a 503). Twice that lets a queue of writers through,
+# while a lock held by another process (a backup, an open shell) still gets a prompt 503.
+SQLITE_LOCK_WAIT_SECONDS = 10.0
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        connect = {"check_same_thread": False, "timeout": SQLITE_LOCK_WAIT_SECONDS}
+        engine = create_engine(url, connect_args=connect, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

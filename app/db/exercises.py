@@ -44,4 +44,4 @@ def insert_exercise(session: Session, owner_id: int, values: dict[str, Any], lin
     for tag in links["tags"]:
         session.add(t.ExerciseTag(exercise_id=exercise_id, tag=tag))
     session.flush()
-    bump_revision(session)
+    bump_revision(session, shared=False)

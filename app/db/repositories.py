@@ -1,9 +1,13 @@
 """All reads of the catalogue: rows in, domain values out. Nothing outside app.db sees a table."""
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
 
 from app.db import tables as t
 from app.domain import model as m
@@ -11,64 +15,181 @@ from app.domain.catalogue import Catalogue
 
 
 def current_revision(session: Session) -> int:
-    row = session.get(t.CatalogueRevision, 1)
+    """The counter of every catalogue change (see app.db.seed.bump_revision)."""
+    row = session.get(t.CatalogueRevision, t.EVERY_CHANGE)
     return row.revision if row else 0
 
 
-def _pairs(session: Session, table: type[Any], left: str, right: str) -> dict[int, list[int]]:
+def _revisions(session: Session) -> tuple[int, int]:
+    """(every change, shared-knowledge changes): the second tells whether the seeded part must be read again."""
+    found = dict(session.exec(select(t.CatalogueRevision.id, t.CatalogueRevision.revision)).all())
+    return found.get(t.EVERY_CHANGE, 0), found.get(t.SHARED_CHANGE, 0)
+
+
+def _pairs(session: Session, table: type[Any], left: str, right: str, lefts: Any | None = None) -> dict[int, list[int]]:
+    """The link table as left id -> right ids; only the given left ids (a subquery) when `lefts` is set."""
+    query = select(getattr(table, left), getattr(table, right))
+    if lefts is not None:
+        query = query.where(col(getattr(table, left)).in_(lefts))
     grouped: dict[int, list[int]] = defaultdict(list)
-    for row in session.exec(select(table)).all():
-        grouped[getattr(row, left)].append(getattr(row, right))
+    for left_id, right_id in session.exec(query).all():
+        grouped[left_id].append(right_id)
     return grouped
 
 
+@dataclass
+class _Shared:
+    """The seeded knowledge, read once per shared-knowledge revision."""
+
+    revision: int
+    muscle_slug: dict[Any, str]
+    compensation_slug: dict[Any, str]
+    equipment_slug: dict[Any, str]
+    parts: dict[str, Any]  # Catalogue.build's arguments for the shared knowledge
+    exercises: list[m.Exercise]
+
+
+@dataclass(frozen=True)
+class _Body:
+    """A template version's stored body, parsed."""
+
+    modes: dict[str, m.ModeVariables]
+    source: str
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> "_Body":
+        modes = {
+            mode: m.ModeVariables(
+                frequency_per_week=spec["frequency_per_week"],
+                reassess_after_weeks=spec["reassess_after_weeks"],
+                transition_seconds=spec["transition_seconds"],
+                phases={m.Phase(phase): m.PhaseVariables(**values) for phase, values in spec["phases"].items()},
+            )
+            for mode, spec in body["modes"].items()
+        }
+        return cls(modes, body["source"])
+
+
+@dataclass
+class CatalogueLoader:
+    """Reads the catalogue into snapshots, and on the next read only what changed since the last one.
+
+    Writes of templates and of tenants' own exercises happen while the server runs (many a minute under load);
+    the seeded knowledge changes only when `ceplan seed` runs. So the seeded part is read again only when its own
+    revision moved, tenants' exercises (which are never edited) only when new ones appeared, and template bodies
+    only when their version's revision moved. A snapshot is still built whole, from these parts.
+    """
+
+    _shared: _Shared | None = None
+    _custom: dict[int, m.Exercise] = field(default_factory=dict)  # by row id
+    _bodies: dict[tuple[int, int], _Body] = field(default_factory=dict)  # template versions, by (id, revision)
+
+    def load(self, session: Session) -> Catalogue:
+        revision, shared_revision = _revisions(session)
+        if self._shared is None or self._shared.revision != shared_revision:
+            self._shared = _load_shared(session, shared_revision)
+            self._custom, self._bodies = {}, {}
+        shared = self._shared
+        return Catalogue.build(
+            revision=revision,
+            exercises=[*shared.exercises, *self._custom_exercises(session, shared)],
+            templates=self._template_versions(session),
+            default_template=next(
+                (p.slug for p in session.exec(select(t.PlanTemplate).where(t.PlanTemplate.is_default)).all()), ""
+            ),
+            **shared.parts,
+        )
+
+    def _custom_exercises(self, session: Session, shared: _Shared) -> Iterable[m.Exercise]:
+        stored = set(session.exec(select(t.Exercise.id).where(col(t.Exercise.tenant_id).is_not(None))).all())
+        self._custom = {eid: exercise for eid, exercise in self._custom.items() if eid in stored}
+        new = stored - self._custom.keys()
+        if new:
+            which = col(t.Exercise.id).in_(new) if self._custom else col(t.Exercise.tenant_id).is_not(None)
+            self._custom |= _exercises(session, shared, which)
+        return self._custom.values()
+
+    def _template_versions(self, session: Session) -> list[m.TemplateVersion]:
+        templates = {row.id: row for row in session.exec(select(t.PlanTemplate)).all()}
+        tenants = dict(session.exec(select(t.Tenant.id, t.Tenant.slug)).all())
+        version = t.PlanTemplateVersion
+        rows = session.exec(select(version).options(defer(version.body))).all()  # type: ignore[arg-type]
+        known = self._bodies
+        unread = [row.id or 0 for row in rows if (row.id, row.revision) not in known]
+        if unread:
+            which = col(version.id).in_(unread) if known else col(version.id).is_not(None)
+            for row_id, revision, body in session.exec(select(version.id, version.revision, version.body).where(which)):
+                known[(row_id or 0, revision)] = _Body.parse(body)
+        # Keep only what is stored now: edited and deleted versions leave the cache.
+        self._bodies = {(row.id or 0, row.revision): known[(row.id or 0, row.revision)] for row in rows}
+        versions = []
+        for row in rows:
+            template = templates[row.template_id]
+            owner = tenants.get(template.tenant_id) if template.tenant_id else None
+            parsed = self._bodies[(row.id or 0, row.revision)]
+            versions.append(
+                m.TemplateVersion(
+                    template.slug, template.title, row.version, row.status, parsed.modes, parsed.source, owner
+                )
+            )
+        return versions
+
+
 def load_catalogue(session: Session) -> Catalogue:
-    """Read the whole knowledge base into one immutable snapshot (a few hundred rows: one pass per table)."""
+    """Read the whole knowledge base into one immutable snapshot."""
+    return CatalogueLoader().load(session)
+
+
+def _load_shared(session: Session, revision: int) -> _Shared:
+    """The seeded knowledge: a few hundred rows, one pass per table."""
     muscles = {row.id: row for row in session.exec(select(t.Muscle)).all()}
     muscle_slug = {mid: row.slug for mid, row in muscles.items()}
     compensations = {row.id: row for row in session.exec(select(t.Compensation)).all()}
     comp_slug = {cid: row.slug for cid, row in compensations.items()}
     assessments = {row.id: row for row in session.exec(select(t.Assessment)).all()}
     equipment = {row.id: row for row in session.exec(select(t.Equipment)).all()}
-    return Catalogue.build(
-        revision=current_revision(session),
-        muscles=_muscles(session, muscles, muscle_slug),
-        assessments=[m.Assessment(a.slug, a.name, a.description, a.source) for a in assessments.values()],
-        compensations=_compensations(session, compensations, comp_slug, assessments),
-        rulesets=_rulesets(session, muscle_slug, comp_slug, assessments),
-        equipment=[m.Equipment(e.slug, e.name, e.description, e.source) for e in equipment.values()],
-        exercises=_exercises(session, muscle_slug, comp_slug, equipment),
-        conditions=[
-            m.Condition(
-                c.slug,
-                c.name,
-                c.description,
-                m.ConditionAction(c.action),
-                tuple(c.excludes),
-                c.message,
-                c.source,
-            )
-            for c in session.exec(select(t.Condition)).all()
-        ],
-        lifestyle=[
-            m.LifestyleNote(
-                n.slug,
-                n.title,
-                n.note,
-                n.always,
-                n.when_past_injury,
-                tuple(n.when_compensations),
-                tuple(n.when_muscles_overactive),
-                n.source,
-            )
-            for n in session.exec(select(t.LifestyleNote).order_by(t.LifestyleNote.slug)).all()
-        ],
-        screening=_screening(session),
-        templates=_template_versions(session),
-        default_template=next(
-            (p.slug for p in session.exec(select(t.PlanTemplate).where(t.PlanTemplate.is_default)).all()), ""
-        ),
+    shared = _Shared(
+        revision,
+        muscle_slug,
+        comp_slug,
+        {eid: row.slug for eid, row in equipment.items()},
+        parts={
+            "muscles": _muscles(session, muscles, muscle_slug),
+            "assessments": [m.Assessment(a.slug, a.name, a.description, a.source) for a in assessments.values()],
+            "compensations": _compensations(session, compensations, comp_slug, assessments),
+            "rulesets": _rulesets(session, muscle_slug, comp_slug, assessments),
+            "equipment": [m.Equipment(e.slug, e.name, e.description, e.source) for e in equipment.values()],
+            "conditions": [
+                m.Condition(
+                    c.slug,
+                    c.name,
+                    c.description,
+                    m.ConditionAction(c.action),
+                    tuple(c.excludes),
+                    c.message,
+                    c.source,
+                )
+                for c in session.exec(select(t.Condition)).all()
+            ],
+            "lifestyle": [
+                m.LifestyleNote(
+                    n.slug,
+                    n.title,
+                    n.note,
+                    n.always,
+                    n.when_past_injury,
+                    tuple(n.when_compensations),
+                    tuple(n.when_muscles_overactive),
+                    n.source,
+                )
+                for n in session.exec(select(t.LifestyleNote).order_by(t.LifestyleNote.slug)).all()
+            ],
+            "screening": _screening(session),
+        },
+        exercises=[],
     )
+    shared.exercises = list(_exercises(session, shared, col(t.Exercise.tenant_id).is_(None)).values())
+    return shared
 
 
 def _muscles(session: Session, rows: dict[Any, t.Muscle], slug: dict[Any, str]) -> list[m.Muscle]:
@@ -147,32 +268,36 @@ def _rulesets(
     ]
 
 
-def _exercises(
-    session: Session,
-    muscle_slug: dict[Any, str],
-    comp_slug: dict[Any, str],
-    equipment: dict[Any, t.Equipment],
-) -> list[m.Exercise]:
-    rows = {row.id or 0: row for row in session.exec(select(t.Exercise)).all()}
-    tenants = {row.id: row.slug for row in session.exec(select(t.Tenant)).all()}
-    targets = _pairs(session, t.ExerciseTarget, "exercise_id", "muscle_id")
-    needs = _pairs(session, t.ExerciseEquipment, "exercise_id", "equipment_id")
-    comps = _pairs(session, t.ExerciseCompensation, "exercise_id", "compensation_id")
+def _exercises(session: Session, shared: _Shared, which: ColumnElement[bool]) -> dict[int, m.Exercise]:
+    """The exercises `which` selects, by row id, with their links (read for those exercises only)."""
+    rows = {row.id or 0: row for row in session.exec(select(t.Exercise).where(which)).all()}
+    chosen = select(t.Exercise.id).where(which)
+    tenants = dict(session.exec(select(t.Tenant.id, t.Tenant.slug)).all())
+    targets = _pairs(session, t.ExerciseTarget, "exercise_id", "muscle_id", chosen)
+    needs = _pairs(session, t.ExerciseEquipment, "exercise_id", "equipment_id", chosen)
+    comps = _pairs(session, t.ExerciseCompensation, "exercise_id", "compensation_id", chosen)
     tags: dict[int, list[str]] = defaultdict(list)
-    for tag in session.exec(select(t.ExerciseTag)).all():
+    for tag in session.exec(select(t.ExerciseTag).where(col(t.ExerciseTag.exercise_id).in_(chosen))).all():
         tags[tag.exercise_id].append(tag.tag)
+    # Regressions and progressions may point outside the selection (a tenant's exercise to a shared one).
+    linked = {r.regression_id for r in rows.values()} | {r.progression_id for r in rows.values()}
+    slugs = {eid: row.slug for eid, row in rows.items()}
+    outside = linked - slugs.keys() - {None}
+    if outside:
+        found = session.exec(select(t.Exercise.id, t.Exercise.slug).where(col(t.Exercise.id).in_(outside)))
+        slugs |= {eid or 0: slug for eid, slug in found}
 
     def link(exercise_id: int | None) -> str | None:
-        return rows[exercise_id].slug if exercise_id is not None else None
+        return slugs[exercise_id] if exercise_id is not None else None
 
-    return [
-        m.Exercise(
+    return {
+        eid: m.Exercise(
             slug=r.slug,
             name=r.name,
             phase=m.Phase(r.phase),
             modality=r.modality,
-            targets=tuple(sorted(muscle_slug[x] for x in targets[eid])),
-            equipment=tuple(sorted(equipment[x].slug for x in needs[eid])),
+            targets=tuple(sorted(shared.muscle_slug[x] for x in targets[eid])),
+            equipment=tuple(sorted(shared.equipment_slug[x] for x in needs[eid])),
             level=r.level,
             unilateral=r.unilateral,
             tags=tuple(sorted(tags[eid])),
@@ -184,11 +309,11 @@ def _exercises(
             defaults=m.Dosage(r.sets, r.reps, r.hold_seconds, r.tempo, r.rest_seconds),
             source=r.source,
             body_region=r.body_region,
-            for_compensations=tuple(sorted(comp_slug[x] for x in comps[eid])),
+            for_compensations=tuple(sorted(shared.compensation_slug[x] for x in comps[eid])),
             owner=tenants.get(r.tenant_id) if r.tenant_id else None,
         )
         for eid, r in rows.items()
-    ]
+    }
 
 
 def _screening(session: Session) -> m.ScreeningPolicy | None:
@@ -205,26 +330,3 @@ def _screening(session: Session) -> m.ScreeningPolicy | None:
         past_injury_note=doc["past_injury_note"],
         source=doc["source"],
     )
-
-
-def _template_versions(session: Session) -> list[m.TemplateVersion]:
-    templates = {row.id: row for row in session.exec(select(t.PlanTemplate)).all()}
-    tenants = {row.id: row.slug for row in session.exec(select(t.Tenant)).all()}
-    versions = []
-    for v in session.exec(select(t.PlanTemplateVersion)).all():
-        body = v.body
-        modes = {
-            mode: m.ModeVariables(
-                frequency_per_week=spec["frequency_per_week"],
-                reassess_after_weeks=spec["reassess_after_weeks"],
-                transition_seconds=spec["transition_seconds"],
-                phases={m.Phase(phase): m.PhaseVariables(**values) for phase, values in spec["phases"].items()},
-            )
-            for mode, spec in body["modes"].items()
-        }
-        template = templates[v.template_id]
-        owner = tenants.get(template.tenant_id) if template.tenant_id else None
-        versions.append(
-            m.TemplateVersion(template.slug, template.title, v.version, v.status, modes, body["source"], owner)
-        )
-    return versions

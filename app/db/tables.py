@@ -287,8 +287,12 @@ class PlanTemplateVersion(SQLModel, table=True):
     retired_at: datetime | None = None
 
 
+EVERY_CHANGE = 1  # catalogue_revision row counting every catalogue write
+SHARED_CHANGE = 2  # ... and the row counting writes of the shared (seeded) knowledge only
+
+
 class CatalogueRevision(SQLModel, table=True):
-    """One row whose counter goes up on every catalogue write, so in-memory snapshots know they are stale."""
+    """Counters that go up on catalogue writes, so in-memory snapshots know they are stale (and which part)."""
 
     __tablename__ = "catalogue_revision"
     id: int = Field(default=1, primary_key=True)

@@ -37,7 +37,7 @@ def create_template(session: Session, owner_id: int, slug: str, title: str, desc
     row = TemplateRow(tenant_id=owner_id, slug=slug, title=title, description=description, source="tenant")
     session.add(row)
     session.flush()
-    bump_revision(session)
+    bump_revision(session, shared=False)
     return row
 
 
@@ -65,7 +65,7 @@ def create_draft(session: Session, template: TemplateRow, body: dict[str, Any]) 
     )
     session.add(row)
     session.flush()
-    bump_revision(session)
+    bump_revision(session, shared=False)
     return row
 
 
@@ -82,7 +82,7 @@ def update_draft(session: Session, row: VersionRow, expected_revision: int, body
     )
     if result.rowcount != 1:
         return False
-    bump_revision(session)
+    bump_revision(session, shared=False)
     session.refresh(row)
     return True
 
@@ -97,6 +97,6 @@ def change_status(session: Session, row: VersionRow, *, from_status: str, to_sta
     )
     if result.rowcount != 1:
         return False
-    bump_revision(session)
+    bump_revision(session, shared=False)
     session.refresh(row)
     return True

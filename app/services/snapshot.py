@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from app.db.repositories import current_revision, load_catalogue
+from app.db.repositories import CatalogueLoader, current_revision
 from app.domain.catalogue import Catalogue
 
 logger = logging.getLogger("ceplan.snapshot")
@@ -23,6 +23,7 @@ class CatalogueStore:
         self._engine = engine
         self._check_interval = check_interval
         self._snapshot: Catalogue | None = None
+        self._loader = CatalogueLoader()  # guarded by _lock, like the snapshot
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -44,7 +45,7 @@ class CatalogueStore:
             try:
                 with Session(self._engine) as session:
                     if force or snapshot is None or current_revision(session) != snapshot.revision:
-                        snapshot = load_catalogue(session)
+                        snapshot = self._loader.load(session)
                         self._snapshot = snapshot
                 self.database_reachable = True
             except SQLAlchemyError:
