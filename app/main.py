@@ -12,13 +12,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from app.api import health
 from app.api.caching import NotModified, not_modified_handler
 from app.api.errors import UnexpectedErrors, install_error_handlers
 from app.api.metrics import install_metrics
 from app.api.middleware import RequestBodyRules, SecurityHeaders
 from app.api.ratelimit import AuthFailureLimiter
-from app.api.router import api_router
+from app.api.router import include_routes
 from app.config import Settings, get_settings
 from app.db.engine import make_engine
 from app.logs import configure_logging
@@ -121,8 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.add_middleware(SecurityHeaders)
-    app.include_router(health.router)
-    app.include_router(api_router)
+    include_routes(app)
     _problem_validation_errors(app)
     return app
 

@@ -15,11 +15,12 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <key>`")
 
 
-async def get_principal(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-    header: Annotated[str | None, Security(_header)],
-) -> Principal | None:
+# The two ways to present a key; dependencies that need the caller declare both (documented as security schemes).
+BearerKey = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+HeaderKey = Annotated[str | None, Security(_header)]
+
+
+async def get_principal(request: Request, bearer: BearerKey, header: HeaderKey) -> Principal | None:
     presented = bearer.credentials if bearer else header
     settings = request.app.state.settings
     if presented is None:
@@ -45,7 +46,3 @@ def get_writer(principal: Annotated[Principal | None, Depends(get_principal)]) -
 
 ReaderDep = Annotated[Principal | None, Depends(get_principal)]
 WriterDep = Annotated[Principal, Depends(get_writer)]
-
-
-def tenant_of(principal: Principal | None) -> str | None:
-    return principal.tenant if principal else None

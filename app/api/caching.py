@@ -1,9 +1,12 @@
 """HTTP caching of catalogue reads: an ETag per catalogue revision and caller, answered with 304 when fresh."""
 
-from fastapi import Request, Response
+from dataclasses import dataclass
+from typing import Annotated
 
-from app.api.auth import ReaderDep
-from app.api.deps import CATALOGUE_VERSION_HEADER, CatalogueDep
+from fastapi import Depends, Request, Response
+
+from app.api.auth import BearerKey, HeaderKey
+from app.api.deps import CATALOGUE_VERSION_HEADER, Caller, get_caller
 
 CACHE_SECONDS = 60
 
@@ -14,30 +17,37 @@ class NotModified(Exception):
         self.headers = headers
 
 
-async def catalogue_validators(
-    request: Request, response: Response, catalogue: CatalogueDep, principal: ReaderDep
-) -> None:
+@dataclass(frozen=True)
+class CatalogueRead(Caller):
+    """A catalogue read: the caller, and the caching headers of its answer."""
+
+    headers: dict[str, str]
+
+    def json(self, content: bytes) -> Response:
+        """Pre-rendered JSON with the caching headers (a returned Response does not get the headers that
+        dependencies set on the injected one)."""
+        return Response(content, media_type="application/json", headers=self.headers)
+
+
+async def catalogue_read(request: Request, response: Response, bearer: BearerKey, header: HeaderKey) -> CatalogueRead:
+    caller = await get_caller(request, bearer, header)
     # A URL's answer is fixed for one catalogue revision and one tenant (custom exercises differ per tenant).
-    owner = principal.tenant if principal else "shared"
-    etag = f'W/"{catalogue.revision}-{owner}"'
-    visibility = "private" if principal else "public"
+    etag = f'W/"{caller.catalogue.revision}-{caller.tenant or "shared"}"'
+    visibility = "private" if caller.principal else "public"
     headers = {
         "ETag": etag,
         "Cache-Control": f"{visibility}, max-age={CACHE_SECONDS}",
         "Vary": "Authorization, X-API-Key",
-        CATALOGUE_VERSION_HEADER: str(catalogue.revision),
+        CATALOGUE_VERSION_HEADER: str(caller.catalogue.revision),
     }
     presented = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
     if etag in presented or "*" in presented:
         raise NotModified(headers)
     response.headers.update(headers)
-    request.state.cache_headers = headers
+    return CatalogueRead(caller.catalogue, caller.principal, headers)
 
 
-def cached_json(request: Request, content: bytes) -> Response:
-    """Pre-rendered JSON with the caching headers of the request (a returned Response does not get the headers
-    that dependencies set on the injected one)."""
-    return Response(content, media_type="application/json", headers=request.state.cache_headers)
+CatalogueReadDep = Annotated[CatalogueRead, Depends(catalogue_read)]
 
 
 async def not_modified_handler(_request: Request, exc: Exception) -> Response:

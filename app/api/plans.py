@@ -6,11 +6,10 @@ shape with the models of app.schemas.plan.
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from app.api.auth import ReaderDep, get_principal, tenant_of
-from app.api.deps import CATALOGUE_VERSION_HEADER, CatalogueDep
+from app.api.deps import CATALOGUE_VERSION_HEADER, CallerDep
 from app.api.metrics import count_plan
 from app.api.responses import BODY, problems
 from app.domain.catalogue import Catalogue
@@ -33,13 +32,12 @@ def _documented(model: type, description: str) -> dict[int | str, dict[str, Any]
 @router.post(
     "/analyses",
     summary="Analyse assessment findings",
-    dependencies=[Depends(get_principal)],
     response_class=Response,
     responses=_documented(AnalysisOut, "The analysis."),
 )
-async def create_analysis(catalogue: CatalogueDep, request: PlanRequest) -> Response:
+async def create_analysis(caller: CallerDep, request: PlanRequest) -> Response:
     """Probable overactive and underactive muscles per side, with the evidence, conflicts and resembled patterns."""
-    return _json(service.analyse_request(catalogue, request), catalogue)
+    return _json(service.analyse_request(caller.catalogue, request), caller.catalogue)
 
 
 @router.post(
@@ -48,11 +46,11 @@ async def create_analysis(catalogue: CatalogueDep, request: PlanRequest) -> Resp
     response_class=Response,
     responses=_documented(PlanResponse, "The plan, or a referral when red flags stop it."),
 )
-async def create_plan(http: Request, catalogue: CatalogueDep, principal: ReaderDep, request: PlanRequest) -> Response:
+async def create_plan(http: Request, caller: CallerDep, request: PlanRequest) -> Response:
     """A four-phase plan (Inhibit, Lengthen, Activate, Integrate), or a referral when red flags stop it."""
-    content, status = service.make_plan(catalogue, request, tenant_of(principal))
+    content, status = service.make_plan(caller.catalogue, request, caller.tenant)
     count_plan(http, status)
-    return _json(content, catalogue)
+    return _json(content, caller.catalogue)
 
 
 @router.post(
@@ -61,10 +59,10 @@ async def create_plan(http: Request, catalogue: CatalogueDep, principal: ReaderD
     response_class=Response,
     responses=_documented(BatchResponse, "One result per request, in order."),
 )
-async def create_plans(http: Request, catalogue: CatalogueDep, principal: ReaderDep, batch: BatchRequest) -> Response:
+async def create_plans(http: Request, caller: CallerDep, batch: BatchRequest) -> Response:
     """Each request is answered on its own, in order: a bad one gets its problem without failing the others."""
     # Up to 100 plans take a while: plan them off the event loop, so other requests keep being read and answered.
-    content, statuses = await run_in_threadpool(service.make_batch, catalogue, batch.requests, tenant_of(principal))
+    content, statuses = await run_in_threadpool(service.make_batch, caller.catalogue, batch.requests, caller.tenant)
     for status in statuses:
         count_plan(http, status)
-    return _json(content, catalogue)
+    return _json(content, caller.catalogue)

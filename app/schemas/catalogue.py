@@ -145,6 +145,28 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
+class ExerciseQuery(BaseModel):
+    """The filters and paging of GET /v1/exercises. Unknown parameters are refused: a misspelt filter would
+    otherwise return the whole library as if it had matched."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phase: PhaseName | None = Field(default=None, description="Only this phase.")
+    muscle: str | None = Field(
+        default=None,
+        description="Only exercises serving this muscle (a group matches its members and a member its groups).",
+    )
+    equipment: list[str] | None = Field(
+        default=None,
+        description="Equipment the user has (repeat or comma-separate ids); only exercises needing nothing else. "
+        "An empty value means bodyweight only.",
+    )
+    level: int | None = Field(default=None, ge=1, le=3, description="Only this level (1-3).")
+    q: str | None = Field(default=None, max_length=100, description="Text search in name, description and cues.")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
 class DosageIn(StrictInput):
     sets: int = Field(ge=1, le=10)
     reps: int | None = Field(default=None, ge=1, le=100)

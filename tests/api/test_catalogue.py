@@ -129,6 +129,7 @@ def test_unknown_paths_are_404_problems(client: TestClient, path: str) -> None:
         ({"level": "one"}, "query.level"),
         ({"limit": 0}, "query.limit"),
         ({"offset": -1}, "query.offset"),
+        ({"phse": "inhibit"}, "query.phse"),  # a misspelt filter must not return the whole library
     ],
 )
 def test_bad_filters_are_422_problems_naming_the_field(

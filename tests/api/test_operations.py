@@ -9,7 +9,7 @@ import pytest
 from asgi_correlation_id import correlation_id
 from fastapi.testclient import TestClient
 
-from app.api.deps import get_catalogue
+from app.api.caching import catalogue_read
 from app.config import Settings
 from app.db.engine import make_engine
 from app.logs import configure_logging
@@ -91,7 +91,7 @@ def crashing_client(settings: Settings) -> Iterator[TestClient]:
     def broken() -> None:
         raise RuntimeError("SELECT secret FROM internals")
 
-    app.dependency_overrides[get_catalogue] = broken
+    app.dependency_overrides[catalogue_read] = broken
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
