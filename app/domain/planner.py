@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from app.domain.analysis import Analysis, Evidence, Implication, analyse, choose_ruleset, sort_sides
-from app.domain.catalogue import Catalogue
+from app.domain.catalogue import Catalogue, integrate_rank
 from app.domain.errors import UnknownId
 from app.domain.model import PHASE_ORDER, Dosage, Exercise, ModeVariables, Phase, PhaseVariables, TemplateVersion
 from app.domain.requests import PlanRequest, Preferences
@@ -101,6 +101,14 @@ class Eligibility:
     def key(self) -> tuple[object, ...]:
         """Everything that decides which exercises the client may do, hashable."""
         return (tuple(sorted(self.excluded_tags)), self.equipment, self.level, self.tenant)
+
+    def allows(self, exercise: Exercise) -> bool:
+        """Whether the client sees the exercise and `failure` is None, without composing a reason."""
+        if exercise.level > self.level or not self.visible(exercise):
+            return False
+        if self.excluded_tags and any(tag in self.excluded_tags for tag in exercise.tags):
+            return False
+        return self.equipment is None or self.equipment.issuperset(exercise.equipment)
 
     def failure(self, exercise: Exercise) -> tuple[str, str] | None:
         """Why the client may not do this exercise, as (reason code, detail), or None if they may."""
@@ -293,30 +301,22 @@ class _Builder:
         return self.catalogue.memoised(key, lambda: self._pick_uncached(phase, need.muscle, one_side))
 
     def _pick_uncached(self, phase: Phase, muscle: str, one_side: bool) -> tuple[Exercise | None, tuple[str, str]]:
-        candidates = [e for e in self.catalogue.exercises_serving(phase, muscle) if self.eligibility.visible(e)]
-        if not candidates:
-            return None, ("no_exercise", f"the library has no {phase} exercise for {muscle}")
-        eligible, failures = [], []
-        for exercise in candidates:
-            failure = self.eligibility.failure(exercise)
-            if failure is None:
-                eligible.append(exercise)
-            else:
-                failures.append(failure)
-        if not eligible:
-            order = ("contraindication", "missing_equipment", "above_level")
-            return None, min(failures, key=lambda f: order.index(f[0]))
+        for exercise in self.catalogue.ranked_serving(phase, muscle, one_side):
+            if self.eligibility.allows(exercise):
+                return exercise, ("", "")
+        return None, self._refusal(phase, muscle)
 
-        def rank(exercise: Exercise) -> tuple[bool, bool, int, int, str]:
-            return (
-                muscle not in exercise.targets,  # a direct target first
-                one_side and not exercise.unilateral,  # a one-sided finding prefers a one-sided exercise
-                -exercise.level,  # the most demanding the client is ready for
-                len(exercise.equipment),
-                exercise.slug,
-            )
-
-        return min(eligible, key=rank), ("", "")
+    def _refusal(self, phase: Phase, muscle: str) -> tuple[str, str]:
+        """Why no exercise serves the muscle: none in the library, else the first refusal of the gravest kind."""
+        failures = [
+            self.eligibility.failure(exercise)
+            for exercise in self.catalogue.serving_profiles(phase, muscle)
+            if self.eligibility.visible(exercise)
+        ]
+        if not failures:
+            return "no_exercise", f"the library has no {phase} exercise for {muscle}"
+        order = ("contraindication", "missing_equipment", "above_level")
+        return min((f for f in failures if f is not None), key=lambda f: order.index(f[0]))
 
     def muscle_phase(self, phase: Phase, dropped: frozenset[str]) -> tuple[list[_Entry], list[Omission]]:
         needs, omitted = self.needs(phase, dropped)
@@ -348,48 +348,55 @@ class _Builder:
                     serving.setdefault(muscle, entry)
         return entries, omitted
 
-    def _integrate_options(self) -> tuple[list[Exercise], dict[str, tuple[str, str]]]:
-        """The integrate exercises the client may do, and why the others are out (per compensation)."""
-        eligible = []
-        reasons: dict[str, tuple[str, str]] = {}
-        for exercise in self.catalogue.visible_exercises(self.eligibility.tenant):
-            if exercise.phase is not Phase.INTEGRATE:
-                continue
-            failure = self.eligibility.failure(exercise)
-            if failure is None:
-                eligible.append(exercise)
-            else:
-                for slug in exercise.for_compensations:
-                    reasons.setdefault(slug, failure)
-        return eligible, reasons
+    def _integrate_options(self) -> list[tuple[frozenset[str], Exercise]]:
+        """For each set of compensations an integrate exercise covers, the best one the client may do; best first."""
+        options = []
+        for cover, group in self.catalogue.integrate_by_cover.items():
+            chosen = next((exercise for exercise in group if self.eligibility.allows(exercise)), None)
+            if chosen is not None:
+                options.append((cover, chosen))
+        options.sort(key=lambda option: integrate_rank(option[1]))
+        return options
+
+    def _integrate_refusal(self, compensation: str) -> tuple[str, str] | None:
+        """Why the first integrate exercise for the compensation that the client may not do is out, if any is."""
+        for exercise in self.catalogue.integrate_for.get(compensation, ()):
+            if self.eligibility.visible(exercise):
+                failure = self.eligibility.failure(exercise)
+                if failure is not None:
+                    return failure
+        return None
 
     def integrate_phase(self, limit: int) -> tuple[list[_Entry], list[Omission]]:
-
-        found = list(self.analysis.compensations)
         evidence = {
             e.compensation: e for i in (*self.analysis.overactive, *self.analysis.underactive) for e in i.evidence
         }
-        uncovered = set(found)
+        uncovered = set(self.analysis.compensations)
         entries: list[_Entry] = []
-        eligible, reasons = self.catalogue.memoised(("integrate", self.eligibility_key), self._integrate_options)
-
+        # Per client, remembered for the snapshot: the options, and refusals as they are asked for.
+        options, refusals = self.catalogue.memoised(
+            ("integrate", self.eligibility_key), lambda: (self._integrate_options(), {})
+        )
         while uncovered and len(entries) < limit:
-            best = min(
-                (e for e in eligible if set(e.for_compensations) & uncovered),
-                key=lambda e: (-len(set(e.for_compensations) & uncovered), -e.level, len(e.equipment), e.slug),
-                default=None,
-            )
+            best, most = None, 0
+            for cover, exercise in options:  # best first, so on a tie of coverage the first stays
+                overlap = len(cover & uncovered)
+                if overlap > most:
+                    best, most = (cover, exercise), overlap
             if best is None:
                 break
-            covered = sorted(set(best.for_compensations) & uncovered)
-            uncovered -= set(covered)
+            covered = sorted(best[0] & uncovered)
+            uncovered.difference_update(covered)
             findings = tuple(evidence[c] for c in covered if c in evidence)
-            entries.append(_Entry(best, [Need(c, ("left", "right"), findings) for c in covered]))
+            entries.append(_Entry(best[1], [Need(c, ("left", "right"), findings) for c in covered]))
         omitted = []
         for slug in sorted(uncovered):
-            reason, detail = reasons.get(slug, ("phase_limit", f"the template allows {limit} integrate exercises"))
             if limit == 0:
                 reason, detail = "phase_limit", "this mode has no integrate phase"
+            else:
+                if slug not in refusals:
+                    refusals[slug] = self._integrate_refusal(slug)
+                reason, detail = refusals[slug] or ("phase_limit", f"the template allows {limit} integrate exercises")
             omitted.append(Omission(reason, Phase.INTEGRATE, detail, compensation=slug))
         return entries, omitted
 
