@@ -1,7 +1,7 @@
 """Findings -> probable overactive and underactive muscles, per side, with the evidence (domain.md K)."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.domain.catalogue import Catalogue
 from app.domain.errors import DomainError, UnknownId
@@ -18,6 +18,12 @@ class Evidence:
     assessment: str
     compensation: str
     side: str | None
+    # How a plan's rationale cites it ("feet_turn_out (left) in overhead_squat"): composed once, not per plan.
+    citation: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found = f"{self.compensation} ({self.side})" if self.side else self.compensation
+        object.__setattr__(self, "citation", f"{found} in {self.assessment}")
 
 
 @dataclass(frozen=True, slots=True)

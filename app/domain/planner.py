@@ -6,8 +6,9 @@ already serves a muscle (through its targets, their groups or members) takes it 
 """
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from app.domain.analysis import Analysis, Evidence, Implication, analyse, choose_ruleset, sort_sides
 from app.domain.catalogue import Catalogue, integrate_rank
@@ -85,6 +86,11 @@ class Need:
     def priority(self) -> tuple[int, str]:
         return (len(self.evidence), self.muscle)
 
+    @property
+    def one_side(self) -> bool:
+        """Whether the findings point to one body side only (a one-sided exercise is then preferred)."""
+        return len(self.sides) == 1 and self.sides[0] != "unspecified"
+
 
 @dataclass(frozen=True, slots=True)
 class Eligibility:
@@ -125,10 +131,18 @@ class Eligibility:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     exercise: Exercise
-    needs: list[Need] = field(default_factory=list)
+    needs: list[Need]
+
+
+class _Pick(NamedTuple):
+    """The best exercise for a need (with every muscle it serves), or None and why not."""
+
+    exercise: Exercise | None
+    serves: frozenset[str]
+    refusal: tuple[str, str]
 
 
 def make_plan(catalogue: Catalogue, request: PlanRequest) -> Plan:
@@ -218,20 +232,29 @@ class _Builder:
         self.eligibility = eligibility
         self.eligibility_key = eligibility.key
         self.conflicts = {c.muscle: set(c.sides) for c in analysis.conflicts}
-        self._needs_by_role: dict[str, list[tuple[Implication, Need | None]]] = {}
+        self._needs_by_role: dict[str, tuple[list[tuple[Implication, Need | None]], list[Need]]] = {}
+        # This client's picks, remembered for the snapshot: (phase, muscle, one side) -> the pick.
+        self._picks: dict[tuple[Phase, str, bool], _Pick] = catalogue.memoised(("picks", self.eligibility_key), dict)
 
     # --- needs -------------------------------------------------------------------------------------------
-    def _role_needs(self, role: str) -> list[tuple[Implication, Need | None]]:
-        """Each implicated muscle of the role with what is left to serve (None: nothing, a conflict), once."""
+    def _role_needs(self, role: str) -> tuple[list[tuple[Implication, Need | None]], list[Need]]:
+        """Each implicated muscle of the role with what is left to serve (None: nothing, a conflict), in the
+        analysis' order, and those needs most evidence first (ties by muscle); worked out once per plan."""
         cached = self._needs_by_role.get(role)
         if cached is None:
             implications = self.analysis.overactive if role == "overactive" else self.analysis.underactive
-            cached = self._needs_by_role[role] = [(i, self._need(role, i)) for i in implications]
+            listed = [(i, self._need(role, i)) for i in implications]
+            ranked = sorted((n for _, n in listed if n is not None), key=lambda n: (-len(n.evidence), n.muscle))
+            cached = self._needs_by_role[role] = (listed, ranked)
         return cached
 
     def needs(self, phase: Phase, dropped: frozenset[str]) -> tuple[list[Need], list[Omission]]:
-        needs, omitted = [], []
-        for implication, need in self._role_needs(MUSCLE_PHASES[phase]):
+        """The needs the phase serves, most evidence first, and the muscles it leaves out (in the analysis' order)."""
+        listed, ranked = self._role_needs(MUSCLE_PHASES[phase])
+        if not dropped and phase is not Phase.INHIBIT:
+            return ranked, []  # nothing is left out: the common case
+        omitted = []
+        for implication, need in listed:
             if implication.muscle in dropped:
                 omitted.append(
                     Omission(
@@ -241,10 +264,7 @@ class _Builder:
                         muscle=implication.muscle,
                     )
                 )
-                continue
-            if need is None:
-                continue
-            if phase is Phase.INHIBIT and not self.catalogue.muscles[need.muscle].smr_safe:
+            elif need is not None and phase is Phase.INHIBIT and not self.catalogue.muscles[need.muscle].smr_safe:
                 omitted.append(
                     Omission(
                         "unsafe_to_roll",
@@ -253,16 +273,17 @@ class _Builder:
                         muscle=need.muscle,
                     )
                 )
-                continue
-            needs.append(need)
-        needs.sort(key=lambda n: (-n.priority[0], n.priority[1]))
-        return needs, omitted
+        if not omitted:
+            return ranked, omitted
+        left_out = {omission.muscle for omission in omitted}
+        return [need for need in ranked if need.muscle not in left_out], omitted
 
     def _need(self, role: str, implication: Implication) -> Need | None:
-        sides = set(implication.sides)
-        if role == "overactive":
-            # Same-side conflicts get activation only until a mobility test decides (domain.md K.5).
-            sides -= self.conflicts.get(implication.muscle, set())
+        conflict = self.conflicts.get(implication.muscle) if role == "overactive" else None
+        if not conflict:  # the sides stay as the analysis sorted them
+            return Need(implication.muscle, implication.sides, implication.evidence) if implication.sides else None
+        # Same-side conflicts get activation only until a mobility test decides (domain.md K.5).
+        sides = set(implication.sides) - conflict
         if not sides:
             return None
         return Need(implication.muscle, sort_sides(sides), implication.evidence)
@@ -293,18 +314,20 @@ class _Builder:
         )
 
     # --- choosing -----------------------------------------------------------------------------------------
-    def _pick(self, phase: Phase, need: Need) -> tuple[Exercise | None, tuple[str, str]]:
+    def _pick(self, phase: Phase, need: Need) -> _Pick:
         """The best exercise for the need, or None and why. Remembered per snapshot: the answer depends only
         on the phase, the muscle, whether one side is asked for, and who the client is."""
-        one_side = len(need.sides) == 1 and need.sides[0] != "unspecified"
-        key = ("pick", phase, need.muscle, one_side, self.eligibility_key)
-        return self.catalogue.memoised(key, lambda: self._pick_uncached(phase, need.muscle, one_side))
+        key = (phase, need.muscle, need.one_side)
+        pick = self._picks.get(key)
+        if pick is None:
+            pick = self._picks[key] = self._pick_uncached(*key)
+        return pick
 
-    def _pick_uncached(self, phase: Phase, muscle: str, one_side: bool) -> tuple[Exercise | None, tuple[str, str]]:
+    def _pick_uncached(self, phase: Phase, muscle: str, one_side: bool) -> _Pick:
         for exercise in self.catalogue.ranked_serving(phase, muscle, one_side):
             if self.eligibility.allows(exercise):
-                return exercise, ("", "")
-        return None, self._refusal(phase, muscle)
+                return _Pick(exercise, self.catalogue.serves(exercise), ("", ""))
+        return _Pick(None, frozenset(), self._refusal(phase, muscle))
 
     def _refusal(self, phase: Phase, muscle: str) -> tuple[str, str]:
         """Why no exercise serves the muscle: none in the library, else the first refusal of the gravest kind."""
@@ -328,7 +351,7 @@ class _Builder:
             if entry is not None:
                 entry.needs.append(need)
                 continue
-            exercise, (reason, detail) = self._pick(phase, need)
+            exercise, serves, (reason, detail) = self._pick(phase, need)
             if exercise is None:
                 omitted.append(Omission(reason, phase, detail, muscle=need.muscle, side=",".join(need.sides)))
             elif len(entries) >= variables.max_exercises:
@@ -344,7 +367,7 @@ class _Builder:
             else:
                 entry = _Entry(exercise, [need])
                 entries.append(entry)
-                for muscle in self.catalogue.serves(exercise):
+                for muscle in serves:
                     serving.setdefault(muscle, entry)
         return entries, omitted
 
@@ -409,7 +432,8 @@ class _Builder:
             else:
                 entries, missing = self.muscle_phase(phase, dropped)
             variables = self.mode.phases[phase]
-            planned = tuple(self._planned(phase, entry, variables) for entry in entries)
+            dosage = _PhaseDosage.of(variables, self.mode.transition_seconds)
+            planned = tuple(self._planned(phase, entry, dosage) for entry in entries)
             phases.append(PlannedPhase(phase, variables, planned))
             omitted += missing
         return tuple(phases), omitted
@@ -443,36 +467,65 @@ class _Builder:
             evidence[implication.muscle] = evidence.get(implication.muscle, 0) + len(implication.evidence)
         return sorted(evidence, key=lambda m: (evidence[m], m))
 
-    def _planned(self, phase: Phase, entry: _Entry, variables: PhaseVariables) -> PlannedExercise:
-        exercise = entry.exercise
-        sides = {s for need in entry.needs for s in need.sides}
+    def _planned(self, phase: Phase, entry: _Entry, dosage: "_PhaseDosage") -> PlannedExercise:
+        exercise, needs = entry.exercise, entry.needs
+        sides: Collection[str]
+        muscles: tuple[str, ...]
+        if len(needs) == 1:  # the common case: one need, whose sides and evidence are already distinct
+            need = needs[0]
+            sides, findings, muscles = need.sides, need.evidence, (need.muscle,)
+        else:
+            sides = {s for need in needs for s in need.sides}
+            findings = tuple(dict.fromkeys(e for need in needs for e in need.evidence))
+            muscles = tuple(need.muscle for need in needs)
         side = _side(exercise, sides)
-        prescription = _prescription(exercise, variables)
-        findings = tuple(dict.fromkeys(e for need in entry.needs for e in need.evidence))
-        muscles = tuple(need.muscle for need in entry.needs)
+        prescription = dosage.prescription(exercise)
         return PlannedExercise(
-            exercise=exercise,
-            muscles=muscles if phase is not Phase.INTEGRATE else exercise.targets,
-            side=side,
-            prescription=prescription,
-            rationale=_rationale(phase, muscles, findings),
-            seconds=_seconds(prescription, variables, 2 if side == "both" else 1, self.mode.transition_seconds),
+            exercise,
+            muscles if phase is not Phase.INTEGRATE else exercise.targets,
+            side,
+            prescription,
+            _rationale(phase, muscles, findings),
+            dosage.seconds(prescription, 2 if side == "both" else 1),
         )
 
 
-def _side(exercise: Exercise, sides: set[str]) -> str | None:
+def _side(exercise: Exercise, sides: Collection[str]) -> str | None:
+    """The side of a one-sided exercise: the findings' only body side, else both. `sides` are distinct."""
     if not exercise.unilateral:
         return None
-    body = sides - {"unspecified"}
-    return body.pop() if len(body) == 1 and "unspecified" not in sides else "both"
+    if len(sides) == 1 and "unspecified" not in sides:
+        return next(iter(sides))
+    return "both"
 
 
-def _prescription(exercise: Exercise, variables: PhaseVariables) -> Dosage:
-    if exercise.modality == variables.modality:
-        return Dosage(variables.sets, variables.reps, variables.hold_seconds, variables.tempo, variables.rest_seconds)
-    # Another technique (an active stretch, a positional isometric) keeps its own repetitions and holds.
-    own = exercise.defaults
-    return Dosage(variables.sets, own.reps, own.hold_seconds, own.tempo, variables.rest_seconds)
+@dataclass(frozen=True, slots=True)
+class _PhaseDosage:
+    """A phase's dosage, worked out once per build: most exercises take the phase's own prescription."""
+
+    variables: PhaseVariables
+    transition: int
+    standard: Dosage  # for an exercise of the phase's modality
+    standard_seconds: tuple[int, int]  # the standard prescription done once, and on each side
+
+    @classmethod
+    def of(cls, variables: PhaseVariables, transition: int) -> "_PhaseDosage":
+        v = variables
+        standard = Dosage(v.sets, v.reps, v.hold_seconds, v.tempo, v.rest_seconds)
+        once, twice = (_seconds(standard, v, sides, transition) for sides in (1, 2))
+        return cls(variables, transition, standard, (once, twice))
+
+    def prescription(self, exercise: Exercise) -> Dosage:
+        if exercise.modality == self.variables.modality:
+            return self.standard
+        # Another technique (an active stretch, a positional isometric) keeps its own repetitions and holds.
+        own, v = exercise.defaults, self.variables
+        return Dosage(v.sets, own.reps, own.hold_seconds, own.tempo, v.rest_seconds)
+
+    def seconds(self, prescription: Dosage, sides: int) -> int:
+        if prescription is self.standard:
+            return self.standard_seconds[sides - 1]
+        return _seconds(prescription, self.variables, sides, self.transition)
 
 
 def _seconds(prescription: Dosage, variables: PhaseVariables, sides: int, transition: int) -> int:
@@ -481,14 +534,16 @@ def _seconds(prescription: Dosage, variables: PhaseVariables, sides: int, transi
     return sides * prescription.sets * (work + prescription.rest_seconds) + transition
 
 
-def _rationale(phase: Phase, muscles: tuple[str, ...], findings: tuple[Evidence, ...]) -> Rationale:
-    def found(e: Evidence) -> str:
-        return f"{e.compensation} ({e.side})" if e.side else e.compensation
+# How a muscle phase's rationale opens: "Inhibit overactive", "Lengthen overactive", "Activate underactive".
+_RATIONALE_OPENING = {phase: f"{phase.capitalize()} {role}" for phase, role in MUSCLE_PHASES.items()}
 
-    seen = ", ".join(dict.fromkeys(f"{found(e)} in {e.assessment}" for e in findings))
+
+def _rationale(phase: Phase, muscles: tuple[str, ...], findings: tuple[Evidence, ...]) -> Rationale:
+    # Most exercises answer one finding; several may share a citation only in principle, but keep it once.
+    one = len(findings) == 1
+    seen = findings[0].citation if one else ", ".join(dict.fromkeys(e.citation for e in findings))
     if phase is Phase.INTEGRATE:
         text = f"Re-trains the movement pattern behind {', '.join(muscles)}: {seen}."
     else:
-        role = "underactive" if phase is Phase.ACTIVATE else "overactive"
-        text = f"{phase.capitalize()} {role} {', '.join(muscles)}: found with {seen}."
+        text = f"{_RATIONALE_OPENING[phase]} {', '.join(muscles)}: found with {seen}."
     return Rationale(muscles, findings, text)
