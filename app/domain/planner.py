@@ -74,17 +74,13 @@ class Plan:
     referral_advice: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Need:
-    """A muscle one phase must serve, on these sides, because of this evidence."""
+class Need(NamedTuple):
+    """A muscle one phase must serve, on these sides, because of this evidence. (A named tuple: a plan makes
+    dozens, and a frozen dataclass costs three times as much to build.)"""
 
     muscle: str
     sides: tuple[str, ...]
     evidence: tuple[Evidence, ...]
-
-    @property
-    def priority(self) -> tuple[int, str]:
-        return (len(self.evidence), self.muscle)
 
     @property
     def one_side(self) -> bool:
@@ -346,6 +342,7 @@ class _Builder:
         variables = self.mode.phases[phase]
         entries: list[_Entry] = []
         serving: dict[str, _Entry] = {}  # muscle -> the first chosen exercise that serves it
+        full = f"the template allows {variables.max_exercises} {phase} exercises in this mode"
         for need in needs:
             entry = serving.get(need.muscle)
             if entry is not None:
@@ -355,15 +352,7 @@ class _Builder:
             if exercise is None:
                 omitted.append(Omission(reason, phase, detail, muscle=need.muscle, side=",".join(need.sides)))
             elif len(entries) >= variables.max_exercises:
-                omitted.append(
-                    Omission(
-                        "phase_limit",
-                        phase,
-                        f"the template allows {variables.max_exercises} {phase} exercises in this mode",
-                        muscle=need.muscle,
-                        exercise=exercise.slug,
-                    )
-                )
+                omitted.append(Omission("phase_limit", phase, full, need.muscle, None, exercise.slug))
             else:
                 entry = _Entry(exercise, [need])
                 entries.append(entry)
