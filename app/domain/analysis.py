@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 from app.domain.catalogue import Catalogue
 from app.domain.errors import DomainError, UnknownId
@@ -76,6 +77,7 @@ def _opposite(side: str) -> str:
     return "right" if side == "left" else "left"
 
 
+@cache  # a handful of combinations, asked for every muscle of every finding
 def muscle_sides(finding_side: str | None, laterality: Laterality) -> tuple[str, ...]:
     if laterality is Laterality.UNSPECIFIED:
         return (UNSPECIFIED,)
@@ -201,9 +203,12 @@ def _apply(
     item = Evidence(assessment, finding.compensation, finding.side)
     for rule in row.muscles:
         key = (rule.role, rule.muscle)
-        sides[key] |= set(muscle_sides(finding.side, rule.laterality))
-        if item not in evidence[key]:
-            evidence[key].append(item)
+        sides[key].update(muscle_sides(finding.side, rule.laterality))
+        cited = evidence[key]
+        # Validated findings never give equal evidence: the item can only be there already if the row names the
+        # muscle in this role twice, and then it was the last one cited.
+        if not cited or cited[-1] is not item:
+            cited.append(item)
 
 
 def _overlap(over: tuple[str, ...], under: tuple[str, ...]) -> set[str]:
