@@ -240,7 +240,8 @@ class _Builder:
         if cached is None:
             implications = self.analysis.overactive if role == "overactive" else self.analysis.underactive
             listed = [(i, self._need(role, i)) for i in implications]
-            ranked = sorted((n for _, n in listed if n is not None), key=lambda n: (-len(n.evidence), n.muscle))
+            # `listed` is in muscle order, so a stable sort on the evidence alone breaks ties by muscle.
+            ranked = sorted((n for _, n in listed if n is not None), key=lambda n: -len(n.evidence))
             cached = self._needs_by_role[role] = (listed, ranked)
         return cached
 
@@ -421,8 +422,7 @@ class _Builder:
             else:
                 entries, missing = self.muscle_phase(phase, dropped)
             variables = self.mode.phases[phase]
-            dosage = _PhaseDosage.of(variables, self.mode.transition_seconds)
-            planned = tuple(self._planned(phase, entry, dosage) for entry in entries)
+            planned = tuple(self._planned(phase, entry, variables) for entry in entries)
             phases.append(PlannedPhase(phase, variables, planned))
             omitted += missing
         return tuple(phases), omitted
@@ -456,7 +456,7 @@ class _Builder:
             evidence[implication.muscle] = evidence.get(implication.muscle, 0) + len(implication.evidence)
         return sorted(evidence, key=lambda m: (evidence[m], m))
 
-    def _planned(self, phase: Phase, entry: _Entry, dosage: "_PhaseDosage") -> PlannedExercise:
+    def _planned(self, phase: Phase, entry: _Entry, variables: PhaseVariables) -> PlannedExercise:
         exercise, needs = entry.exercise, entry.needs
         sides: Collection[str]
         muscles: tuple[str, ...]
@@ -465,17 +465,19 @@ class _Builder:
             sides, findings, muscles = need.sides, need.evidence, (need.muscle,)
         else:
             sides = {s for need in needs for s in need.sides}
-            findings = tuple(dict.fromkeys(e for need in needs for e in need.evidence))
+            # One analysis makes one Evidence per finding, so equal evidence is the same object: compare ids,
+            # not the dataclass' hash.
+            findings = tuple({id(e): e for need in needs for e in need.evidence}.values())
             muscles = tuple(need.muscle for need in needs)
         side = _side(exercise, sides)
-        prescription = dosage.prescription(exercise)
+        prescription = _prescription(exercise, variables)
         return PlannedExercise(
             exercise,
             muscles if phase is not Phase.INTEGRATE else exercise.targets,
             side,
             prescription,
             _rationale(phase, muscles, findings),
-            dosage.seconds(prescription, 2 if side == "both" else 1),
+            _seconds(prescription, variables, 2 if side == "both" else 1, self.mode.transition_seconds),
         )
 
 
@@ -488,33 +490,12 @@ def _side(exercise: Exercise, sides: Collection[str]) -> str | None:
     return "both"
 
 
-@dataclass(frozen=True, slots=True)
-class _PhaseDosage:
-    """A phase's dosage, worked out once per build: most exercises take the phase's own prescription."""
-
-    variables: PhaseVariables
-    transition: int
-    standard: Dosage  # for an exercise of the phase's modality
-    standard_seconds: tuple[int, int]  # the standard prescription done once, and on each side
-
-    @classmethod
-    def of(cls, variables: PhaseVariables, transition: int) -> "_PhaseDosage":
-        v = variables
-        standard = Dosage(v.sets, v.reps, v.hold_seconds, v.tempo, v.rest_seconds)
-        once, twice = (_seconds(standard, v, sides, transition) for sides in (1, 2))
-        return cls(variables, transition, standard, (once, twice))
-
-    def prescription(self, exercise: Exercise) -> Dosage:
-        if exercise.modality == self.variables.modality:
-            return self.standard
-        # Another technique (an active stretch, a positional isometric) keeps its own repetitions and holds.
-        own, v = exercise.defaults, self.variables
-        return Dosage(v.sets, own.reps, own.hold_seconds, own.tempo, v.rest_seconds)
-
-    def seconds(self, prescription: Dosage, sides: int) -> int:
-        if prescription is self.standard:
-            return self.standard_seconds[sides - 1]
-        return _seconds(prescription, self.variables, sides, self.transition)
+def _prescription(exercise: Exercise, variables: PhaseVariables) -> Dosage:
+    if exercise.modality == variables.modality:
+        return variables.dosage
+    # Another technique (an active stretch, a positional isometric) keeps its own repetitions and holds.
+    own = exercise.defaults
+    return Dosage(variables.sets, own.reps, own.hold_seconds, own.tempo, variables.rest_seconds)
 
 
 def _seconds(prescription: Dosage, variables: PhaseVariables, sides: int, transition: int) -> int:
@@ -530,7 +511,7 @@ _RATIONALE_OPENING = {phase: f"{phase.capitalize()} {role}" for phase, role in M
 def _rationale(phase: Phase, muscles: tuple[str, ...], findings: tuple[Evidence, ...]) -> Rationale:
     # Most exercises answer one finding; several may share a citation only in principle, but keep it once.
     one = len(findings) == 1
-    seen = findings[0].citation if one else ", ".join(dict.fromkeys(e.citation for e in findings))
+    seen = findings[0].citation if one else ", ".join(dict.fromkeys([e.citation for e in findings]))
     if phase is Phase.INTEGRATE:
         text = f"Re-trains the movement pattern behind {', '.join(muscles)}: {seen}."
     else:
