@@ -18,6 +18,7 @@ from app.domain.model import (
     LifestyleNote,
     Muscle,
     Phase,
+    Role,
     Ruleset,
     RulesetRow,
     ScreeningPolicy,
@@ -28,6 +29,15 @@ T = TypeVar("T")
 _SNAPSHOT_IDS = itertools.count(1)
 # About 8 KB an entry at most (an analysis): a full memo stays near 16 MB.
 MEMO_LIMIT = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class StaticPattern:
+    """A static distortion pattern's muscle profile: a `static_posture` row of a ruleset."""
+
+    pattern: str  # the row's compensation
+    overactive: frozenset[str]
+    underactive: frozenset[str]
 
 
 def _by_slug(items: Iterable[Any]) -> dict[str, Any]:
@@ -143,6 +153,26 @@ class Catalogue:
 
     def row(self, ruleset: str, assessment: str, compensation: str) -> RulesetRow | None:
         return self._rows.get((ruleset, assessment, compensation))
+
+    @cached_property
+    def _static_patterns(self) -> dict[str, tuple[StaticPattern, ...]]:
+        return {}
+
+    def static_patterns(self, ruleset: Ruleset) -> tuple[StaticPattern, ...]:
+        """The ruleset's static distortion patterns, in its row order; made once per snapshot and ruleset slug
+        (as analyses are remembered)."""
+        patterns = self._static_patterns.get(ruleset.slug)
+        if patterns is None:
+            patterns = self._static_patterns[ruleset.slug] = tuple(
+                StaticPattern(
+                    row.compensation,
+                    frozenset(m.muscle for m in row.muscles if m.role is Role.OVERACTIVE),
+                    frozenset(m.muscle for m in row.muscles if m.role is Role.UNDERACTIVE),
+                )
+                for row in ruleset.rows
+                if row.assessment == "static_posture"
+            )
+        return patterns
 
     @cached_property
     def _members(self) -> dict[str, tuple[str, ...]]:
