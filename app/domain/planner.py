@@ -328,15 +328,12 @@ class _Builder:
 
     def _refusal(self, phase: Phase, muscle: str) -> tuple[str, str]:
         """Why no exercise serves the muscle: none in the library, else the first refusal of the gravest kind."""
-        failures = [
-            self.eligibility.failure(exercise)
-            for exercise in self.catalogue.serving_profiles(phase, muscle)
-            if self.eligibility.visible(exercise)
-        ]
-        if not failures:
+        visible = [e for e in self.catalogue.serving_profiles(phase, muscle) if self.eligibility.visible(e)]
+        if not visible:
             return "no_exercise", f"the library has no {phase} exercise for {muscle}"
+        failures = [f for f in map(self.eligibility.failure, visible) if f is not None]  # all: none is allowed
         order = ("contraindication", "missing_equipment", "above_level")
-        return min((f for f in failures if f is not None), key=lambda f: order.index(f[0]))
+        return min(failures, key=lambda f: order.index(f[0]))
 
     def muscle_phase(self, phase: Phase, dropped: frozenset[str]) -> tuple[list[_Entry], list[Omission]]:
         needs, omitted = self.needs(phase, dropped)
