@@ -1,7 +1,9 @@
 """Findings -> probable overactive and underactive muscles, per side, with the evidence (domain.md K)."""
 
+import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
 from app.domain.catalogue import Catalogue
 from app.domain.errors import DomainError, UnknownId
@@ -18,6 +20,12 @@ class Evidence:
     assessment: str
     compensation: str
     side: str | None
+    # How a plan's rationale cites it ("feet_turn_out (left) in overhead_squat"): composed once, not per plan.
+    citation: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found = f"{self.compensation} ({self.side})" if self.side else self.compensation
+        object.__setattr__(self, "citation", f"{found} in {self.assessment}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,7 @@ def _opposite(side: str) -> str:
     return "right" if side == "left" else "left"
 
 
+@cache  # a handful of combinations, asked for every muscle of every finding
 def muscle_sides(finding_side: str | None, laterality: Laterality) -> tuple[str, ...]:
     if laterality is Laterality.UNSPECIFIED:
         return (UNSPECIFIED,)
@@ -77,8 +86,16 @@ def muscle_sides(finding_side: str | None, laterality: Laterality) -> tuple[str,
     return sides if laterality is Laterality.SAME else tuple(_opposite(s) for s in sides)
 
 
+# Every set of sides, sorted: an analysis sorts dozens of them, and a lookup is cheaper than a sort.
+_SORTED_SIDES = {
+    frozenset(sides): tuple(sorted(sides, key=SIDE_ORDER.__getitem__))
+    for count in range(len(SIDE_ORDER) + 1)
+    for sides in itertools.combinations(SIDE_ORDER, count)
+}
+
+
 def sort_sides(sides: set[str]) -> tuple[str, ...]:
-    return tuple(sorted(sides, key=SIDE_ORDER.__getitem__))
+    return _SORTED_SIDES[frozenset(sides)]
 
 
 def choose_ruleset(catalogue: Catalogue, slug: str | None) -> Ruleset:
@@ -195,9 +212,12 @@ def _apply(
     item = Evidence(assessment, finding.compensation, finding.side)
     for rule in row.muscles:
         key = (rule.role, rule.muscle)
-        sides[key] |= set(muscle_sides(finding.side, rule.laterality))
-        if item not in evidence[key]:
-            evidence[key].append(item)
+        sides[key].update(muscle_sides(finding.side, rule.laterality))
+        cited = evidence[key]
+        # Validated findings never give equal evidence: the item can only be there already if the row names the
+        # muscle in this role twice, and then it was the last one cited.
+        if not cited or cited[-1] is not item:
+            cited.append(item)
 
 
 def _overlap(over: tuple[str, ...], under: tuple[str, ...]) -> set[str]:
@@ -226,22 +246,23 @@ def _resemblances(
     found: tuple[str, ...],
 ) -> tuple[Resemblance, ...]:
     """How much of each static distortion pattern's muscle profile the findings reproduce (0-1)."""
-    source = ruleset if any(r.assessment == "static_posture" for r in ruleset.rows) else catalogue.default_ruleset
+    patterns = catalogue.static_patterns(ruleset)
+    source = ruleset if patterns else catalogue.default_ruleset
+    if not patterns:
+        patterns = catalogue.static_patterns(source)
     over = {i.muscle for i in overactive}
     under = {i.muscle for i in underactive}
     result = []
-    for row in source.rows:
-        if row.assessment != "static_posture" or row.compensation in found:
+    for pattern in patterns:
+        if pattern.pattern in found:
             continue
-        pattern_over = {m.muscle for m in row.muscles if m.role is Role.OVERACTIVE}
-        pattern_under = {m.muscle for m in row.muscles if m.role is Role.UNDERACTIVE}
-        matched_over, matched_under = pattern_over & over, pattern_under & under
-        total = len(pattern_over) + len(pattern_under)
+        matched_over, matched_under = pattern.overactive & over, pattern.underactive & under
+        total = len(pattern.overactive) + len(pattern.underactive)
         score = round((len(matched_over) + len(matched_under)) / total, 2) if total else 0.0
         if score > 0:
             result.append(
                 Resemblance(
-                    row.compensation, source.slug, score, tuple(sorted(matched_over)), tuple(sorted(matched_under))
+                    pattern.pattern, source.slug, score, tuple(sorted(matched_over)), tuple(sorted(matched_under))
                 )
             )
     return tuple(sorted(result, key=lambda r: (-r.score, r.pattern)))

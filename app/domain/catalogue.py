@@ -18,6 +18,7 @@ from app.domain.model import (
     LifestyleNote,
     Muscle,
     Phase,
+    Role,
     Ruleset,
     RulesetRow,
     ScreeningPolicy,
@@ -30,8 +31,53 @@ _SNAPSHOT_IDS = itertools.count(1)
 MEMO_LIMIT = 2_000
 
 
+@dataclass(frozen=True, slots=True)
+class StaticPattern:
+    """A static distortion pattern's muscle profile: a `static_posture` row of a ruleset."""
+
+    pattern: str  # the row's compensation
+    overactive: frozenset[str]
+    underactive: frozenset[str]
+
+
 def _by_slug(items: Iterable[Any]) -> dict[str, Any]:
     return {item.slug: item for item in items}
+
+
+def eligibility_profile(exercise: Exercise) -> Hashable:
+    """All a client's eligibility looks at: whose the exercise is, its risk tags, its equipment and its level.
+    Two exercises with the same profile are allowed, or refused for the same kind of reason, together."""
+    return (exercise.owner, frozenset(exercise.tags), frozenset(exercise.equipment), exercise.level)
+
+
+def first_of_each_profile(exercises: Iterable[Exercise]) -> tuple[Exercise, ...]:
+    """The exercises in their order, without any whose eligibility profile came earlier: a walk looking for the
+    first exercise a client may do (or the first refused for a given reason) never needs the later ones."""
+    seen: set[Hashable] = set()
+    kept = []
+    for exercise in exercises:
+        profile = eligibility_profile(exercise)
+        if profile not in seen:
+            seen.add(profile)
+            kept.append(exercise)
+    return tuple(kept)
+
+
+def integrate_rank(exercise: Exercise) -> tuple[int, int, str, str]:
+    """How the planner breaks a tie between integrate exercises that cover as many compensations, best first."""
+    return (-exercise.level, len(exercise.equipment), exercise.slug, exercise.owner or "")
+
+
+def pick_rank(exercise: Exercise, muscle: str, one_side: bool) -> tuple[bool, bool, int, int, str, str]:
+    """How the planner ranks the exercises that serve a muscle, best first; all of it is static."""
+    return (
+        muscle not in exercise.targets,  # a direct target first
+        one_side and not exercise.unilateral,  # a one-sided finding prefers a one-sided exercise
+        -exercise.level,  # the most demanding the client is ready for
+        len(exercise.equipment),
+        exercise.slug,
+        exercise.owner or "",  # a shared exercise before a tenant's of the same slug, as `exercises_serving` has them
+    )
 
 
 @dataclass(frozen=True)
@@ -107,6 +153,26 @@ class Catalogue:
 
     def row(self, ruleset: str, assessment: str, compensation: str) -> RulesetRow | None:
         return self._rows.get((ruleset, assessment, compensation))
+
+    @cached_property
+    def _static_patterns(self) -> dict[str, tuple[StaticPattern, ...]]:
+        return {}
+
+    def static_patterns(self, ruleset: Ruleset) -> tuple[StaticPattern, ...]:
+        """The ruleset's static distortion patterns, in its row order; made once per snapshot and ruleset slug
+        (as analyses are remembered)."""
+        patterns = self._static_patterns.get(ruleset.slug)
+        if patterns is None:
+            patterns = self._static_patterns[ruleset.slug] = tuple(
+                StaticPattern(
+                    row.compensation,
+                    frozenset(m.muscle for m in row.muscles if m.role is Role.OVERACTIVE),
+                    frozenset(m.muscle for m in row.muscles if m.role is Role.UNDERACTIVE),
+                )
+                for row in ruleset.rows
+                if row.assessment == "static_posture"
+            )
+        return patterns
 
     @cached_property
     def _members(self) -> dict[str, tuple[str, ...]]:
@@ -187,6 +253,62 @@ class Catalogue:
     def exercises_serving(self, phase: Phase, muscle: str) -> tuple[Exercise, ...]:
         """Exercises of the phase (shared and every tenant's) serving the muscle, one of its groups or members."""
         return self._serving.get((phase, muscle), ())
+
+    # --- indexes for the planner: static data only, built on first use and kept for the snapshot's life. They live
+    # outside `_memo`, which holds answers that depend on a client; these depend on nothing but the catalogue.
+    @cached_property
+    def _ranked_serving(self) -> dict[tuple[Phase, str, bool], tuple[Exercise, ...]]:
+        return {}
+
+    def ranked_serving(self, phase: Phase, muscle: str, one_side: bool) -> tuple[Exercise, ...]:
+        """`exercises_serving`, best first by `pick_rank`, only the first of each eligibility profile: the
+        planner's pick is the first of these the client may do, found without looking at the rest."""
+        key = (phase, muscle, one_side)
+        ranked = self._ranked_serving.get(key)
+        if ranked is None:
+            candidates = sorted(self.exercises_serving(phase, muscle), key=lambda e: pick_rank(e, muscle, one_side))
+            ranked = self._ranked_serving[key] = first_of_each_profile(candidates)
+        return ranked
+
+    @cached_property
+    def _serving_profiles(self) -> dict[tuple[Phase, str], tuple[Exercise, ...]]:
+        return {}
+
+    def serving_profiles(self, phase: Phase, muscle: str) -> tuple[Exercise, ...]:
+        """`exercises_serving` in its order, only the first of each eligibility profile: when the client may do
+        none of them, the first refusal of each kind (which the planner reports) is among these."""
+        key = (phase, muscle)
+        kept = self._serving_profiles.get(key)
+        if kept is None:
+            kept = self._serving_profiles[key] = first_of_each_profile(self.exercises_serving(phase, muscle))
+        return kept
+
+    @cached_property
+    def integrate_by_cover(self) -> dict[frozenset[str], tuple[Exercise, ...]]:
+        """Integrate exercises (shared and every tenant's) that cover compensations, grouped by the set they cover,
+        each group best first by `integrate_rank` and only the first of each eligibility profile: of a group, the
+        planner's greedy cover can only ever choose the first one the client may do."""
+        groups: dict[frozenset[str], list[Exercise]] = {}
+        for exercise in sorted(self._integrate_exercises, key=integrate_rank):
+            if exercise.for_compensations:
+                groups.setdefault(frozenset(exercise.for_compensations), []).append(exercise)
+        return {cover: first_of_each_profile(group) for cover, group in groups.items()}
+
+    @cached_property
+    def integrate_for(self) -> dict[str, tuple[Exercise, ...]]:
+        """The integrate exercises that cover each compensation, by slug (a shared one before a tenant's of the same
+        slug), only the first of each eligibility profile: the first refusal among them is the one the planner
+        reports when the compensation stays uncovered."""
+        covering: dict[str, list[Exercise]] = {}
+        for exercise in self._integrate_exercises:
+            for compensation in exercise.for_compensations:
+                covering.setdefault(compensation, []).append(exercise)
+        return {compensation: first_of_each_profile(group) for compensation, group in covering.items()}
+
+    @cached_property
+    def _integrate_exercises(self) -> list[Exercise]:
+        integrate = (e for e in self.all_exercises() if e.phase is Phase.INTEGRATE)
+        return sorted(integrate, key=lambda e: (e.slug, e.owner or ""))
 
     @cached_property
     def _memo(self) -> dict[Hashable, Any]:

@@ -181,6 +181,12 @@ class PhaseVariables:
     seconds_per_rep: int
     rest_seconds: int
     max_exercises: int
+    # The prescription of an exercise of this modality, made once with the template rather than once per plan.
+    dosage: Dosage = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        dosage = Dosage(self.sets, self.reps, self.hold_seconds, self.tempo, self.rest_seconds)
+        object.__setattr__(self, "dosage", dosage)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,12 @@ already serves a muscle (through its targets, their groups or members) takes it 
 """
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from app.domain.analysis import Analysis, Evidence, Implication, analyse, choose_ruleset, sort_sides
-from app.domain.catalogue import Catalogue
+from app.domain.catalogue import Catalogue, integrate_rank
 from app.domain.errors import UnknownId
 from app.domain.model import PHASE_ORDER, Dosage, Exercise, ModeVariables, Phase, PhaseVariables, TemplateVersion
 from app.domain.requests import PlanRequest, Preferences
@@ -73,17 +74,18 @@ class Plan:
     referral_advice: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Need:
-    """A muscle one phase must serve, on these sides, because of this evidence."""
+class Need(NamedTuple):
+    """A muscle one phase must serve, on these sides, because of this evidence. (A named tuple: a plan makes
+    dozens, and a frozen dataclass costs three times as much to build.)"""
 
     muscle: str
     sides: tuple[str, ...]
     evidence: tuple[Evidence, ...]
 
     @property
-    def priority(self) -> tuple[int, str]:
-        return (len(self.evidence), self.muscle)
+    def one_side(self) -> bool:
+        """Whether the findings point to one body side only (a one-sided exercise is then preferred)."""
+        return len(self.sides) == 1 and self.sides[0] != "unspecified"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,14 @@ class Eligibility:
         """Everything that decides which exercises the client may do, hashable."""
         return (tuple(sorted(self.excluded_tags)), self.equipment, self.level, self.tenant)
 
+    def allows(self, exercise: Exercise) -> bool:
+        """Whether the client sees the exercise and `failure` is None, without composing a reason."""
+        if exercise.level > self.level or not self.visible(exercise):
+            return False
+        if self.excluded_tags and any(tag in self.excluded_tags for tag in exercise.tags):
+            return False
+        return self.equipment is None or self.equipment.issuperset(exercise.equipment)
+
     def failure(self, exercise: Exercise) -> tuple[str, str] | None:
         """Why the client may not do this exercise, as (reason code, detail), or None if they may."""
         blocked = sorted(tag for tag in exercise.tags if tag in self.excluded_tags) if self.excluded_tags else ()
@@ -117,10 +127,18 @@ class Eligibility:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     exercise: Exercise
-    needs: list[Need] = field(default_factory=list)
+    needs: list[Need]
+
+
+class _Pick(NamedTuple):
+    """The best exercise for a need (with every muscle it serves), or None and why not."""
+
+    exercise: Exercise | None
+    serves: frozenset[str]
+    refusal: tuple[str, str]
 
 
 def make_plan(catalogue: Catalogue, request: PlanRequest) -> Plan:
@@ -210,20 +228,30 @@ class _Builder:
         self.eligibility = eligibility
         self.eligibility_key = eligibility.key
         self.conflicts = {c.muscle: set(c.sides) for c in analysis.conflicts}
-        self._needs_by_role: dict[str, list[tuple[Implication, Need | None]]] = {}
+        self._needs_by_role: dict[str, tuple[list[tuple[Implication, Need | None]], list[Need]]] = {}
+        # This client's picks, remembered for the snapshot: (phase, muscle, one side) -> the pick.
+        self._picks: dict[tuple[Phase, str, bool], _Pick] = catalogue.memoised(("picks", self.eligibility_key), dict)
 
     # --- needs -------------------------------------------------------------------------------------------
-    def _role_needs(self, role: str) -> list[tuple[Implication, Need | None]]:
-        """Each implicated muscle of the role with what is left to serve (None: nothing, a conflict), once."""
+    def _role_needs(self, role: str) -> tuple[list[tuple[Implication, Need | None]], list[Need]]:
+        """Each implicated muscle of the role with what is left to serve (None: nothing, a conflict), in the
+        analysis' order, and those needs most evidence first (ties by muscle); worked out once per plan."""
         cached = self._needs_by_role.get(role)
         if cached is None:
             implications = self.analysis.overactive if role == "overactive" else self.analysis.underactive
-            cached = self._needs_by_role[role] = [(i, self._need(role, i)) for i in implications]
+            listed = [(i, self._need(role, i)) for i in implications]
+            # `listed` is in muscle order, so a stable sort on the evidence alone breaks ties by muscle.
+            ranked = sorted((n for _, n in listed if n is not None), key=lambda n: -len(n.evidence))
+            cached = self._needs_by_role[role] = (listed, ranked)
         return cached
 
     def needs(self, phase: Phase, dropped: frozenset[str]) -> tuple[list[Need], list[Omission]]:
-        needs, omitted = [], []
-        for implication, need in self._role_needs(MUSCLE_PHASES[phase]):
+        """The needs the phase serves, most evidence first, and the muscles it leaves out (in the analysis' order)."""
+        listed, ranked = self._role_needs(MUSCLE_PHASES[phase])
+        if not dropped and phase is not Phase.INHIBIT:
+            return ranked, []  # nothing is left out: the common case
+        omitted = []
+        for implication, need in listed:
             if implication.muscle in dropped:
                 omitted.append(
                     Omission(
@@ -233,10 +261,7 @@ class _Builder:
                         muscle=implication.muscle,
                     )
                 )
-                continue
-            if need is None:
-                continue
-            if phase is Phase.INHIBIT and not self.catalogue.muscles[need.muscle].smr_safe:
+            elif need is not None and phase is Phase.INHIBIT and not self.catalogue.muscles[need.muscle].smr_safe:
                 omitted.append(
                     Omission(
                         "unsafe_to_roll",
@@ -245,16 +270,17 @@ class _Builder:
                         muscle=need.muscle,
                     )
                 )
-                continue
-            needs.append(need)
-        needs.sort(key=lambda n: (-n.priority[0], n.priority[1]))
-        return needs, omitted
+        if not omitted:
+            return ranked, omitted
+        left_out = {omission.muscle for omission in omitted}
+        return [need for need in ranked if need.muscle not in left_out], omitted
 
     def _need(self, role: str, implication: Implication) -> Need | None:
-        sides = set(implication.sides)
-        if role == "overactive":
-            # Same-side conflicts get activation only until a mobility test decides (domain.md K.5).
-            sides -= self.conflicts.get(implication.muscle, set())
+        conflict = self.conflicts.get(implication.muscle) if role == "overactive" else None
+        if not conflict:  # the sides stay as the analysis sorted them
+            return Need(implication.muscle, implication.sides, implication.evidence) if implication.sides else None
+        # Same-side conflicts get activation only until a mobility test decides (domain.md K.5).
+        sides = set(implication.sides) - conflict
         if not sides:
             return None
         return Need(implication.muscle, sort_sides(sides), implication.evidence)
@@ -285,111 +311,102 @@ class _Builder:
         )
 
     # --- choosing -----------------------------------------------------------------------------------------
-    def _pick(self, phase: Phase, need: Need) -> tuple[Exercise | None, tuple[str, str]]:
+    def _pick(self, phase: Phase, need: Need) -> _Pick:
         """The best exercise for the need, or None and why. Remembered per snapshot: the answer depends only
         on the phase, the muscle, whether one side is asked for, and who the client is."""
-        one_side = len(need.sides) == 1 and need.sides[0] != "unspecified"
-        key = ("pick", phase, need.muscle, one_side, self.eligibility_key)
-        return self.catalogue.memoised(key, lambda: self._pick_uncached(phase, need.muscle, one_side))
+        key = (phase, need.muscle, need.one_side)
+        pick = self._picks.get(key)
+        if pick is None:
+            pick = self._picks[key] = self._pick_uncached(*key)
+        return pick
 
-    def _pick_uncached(self, phase: Phase, muscle: str, one_side: bool) -> tuple[Exercise | None, tuple[str, str]]:
-        candidates = [e for e in self.catalogue.exercises_serving(phase, muscle) if self.eligibility.visible(e)]
-        if not candidates:
-            return None, ("no_exercise", f"the library has no {phase} exercise for {muscle}")
-        eligible, failures = [], []
-        for exercise in candidates:
-            failure = self.eligibility.failure(exercise)
-            if failure is None:
-                eligible.append(exercise)
-            else:
-                failures.append(failure)
-        if not eligible:
-            order = ("contraindication", "missing_equipment", "above_level")
-            return None, min(failures, key=lambda f: order.index(f[0]))
+    def _pick_uncached(self, phase: Phase, muscle: str, one_side: bool) -> _Pick:
+        for exercise in self.catalogue.ranked_serving(phase, muscle, one_side):
+            if self.eligibility.allows(exercise):
+                return _Pick(exercise, self.catalogue.serves(exercise), ("", ""))
+        return _Pick(None, frozenset(), self._refusal(phase, muscle))
 
-        def rank(exercise: Exercise) -> tuple[bool, bool, int, int, str]:
-            return (
-                muscle not in exercise.targets,  # a direct target first
-                one_side and not exercise.unilateral,  # a one-sided finding prefers a one-sided exercise
-                -exercise.level,  # the most demanding the client is ready for
-                len(exercise.equipment),
-                exercise.slug,
-            )
-
-        return min(eligible, key=rank), ("", "")
+    def _refusal(self, phase: Phase, muscle: str) -> tuple[str, str]:
+        """Why no exercise serves the muscle: none in the library, else the first refusal of the gravest kind."""
+        visible = [e for e in self.catalogue.serving_profiles(phase, muscle) if self.eligibility.visible(e)]
+        if not visible:
+            return "no_exercise", f"the library has no {phase} exercise for {muscle}"
+        failures = [f for f in map(self.eligibility.failure, visible) if f is not None]  # all: none is allowed
+        order = ("contraindication", "missing_equipment", "above_level")
+        return min(failures, key=lambda f: order.index(f[0]))
 
     def muscle_phase(self, phase: Phase, dropped: frozenset[str]) -> tuple[list[_Entry], list[Omission]]:
         needs, omitted = self.needs(phase, dropped)
         variables = self.mode.phases[phase]
         entries: list[_Entry] = []
         serving: dict[str, _Entry] = {}  # muscle -> the first chosen exercise that serves it
+        full = f"the template allows {variables.max_exercises} {phase} exercises in this mode"
         for need in needs:
             entry = serving.get(need.muscle)
             if entry is not None:
                 entry.needs.append(need)
                 continue
-            exercise, (reason, detail) = self._pick(phase, need)
+            exercise, serves, (reason, detail) = self._pick(phase, need)
             if exercise is None:
                 omitted.append(Omission(reason, phase, detail, muscle=need.muscle, side=",".join(need.sides)))
             elif len(entries) >= variables.max_exercises:
-                omitted.append(
-                    Omission(
-                        "phase_limit",
-                        phase,
-                        f"the template allows {variables.max_exercises} {phase} exercises in this mode",
-                        muscle=need.muscle,
-                        exercise=exercise.slug,
-                    )
-                )
+                omitted.append(Omission("phase_limit", phase, full, need.muscle, None, exercise.slug))
             else:
                 entry = _Entry(exercise, [need])
                 entries.append(entry)
-                for muscle in self.catalogue.serves(exercise):
+                for muscle in serves:
                     serving.setdefault(muscle, entry)
         return entries, omitted
 
-    def _integrate_options(self) -> tuple[list[Exercise], dict[str, tuple[str, str]]]:
-        """The integrate exercises the client may do, and why the others are out (per compensation)."""
-        eligible = []
-        reasons: dict[str, tuple[str, str]] = {}
-        for exercise in self.catalogue.visible_exercises(self.eligibility.tenant):
-            if exercise.phase is not Phase.INTEGRATE:
-                continue
-            failure = self.eligibility.failure(exercise)
-            if failure is None:
-                eligible.append(exercise)
-            else:
-                for slug in exercise.for_compensations:
-                    reasons.setdefault(slug, failure)
-        return eligible, reasons
+    def _integrate_options(self) -> list[tuple[frozenset[str], Exercise]]:
+        """For each set of compensations an integrate exercise covers, the best one the client may do; best first."""
+        options = []
+        for cover, group in self.catalogue.integrate_by_cover.items():
+            chosen = next((exercise for exercise in group if self.eligibility.allows(exercise)), None)
+            if chosen is not None:
+                options.append((cover, chosen))
+        options.sort(key=lambda option: integrate_rank(option[1]))
+        return options
+
+    def _integrate_refusal(self, compensation: str) -> tuple[str, str] | None:
+        """Why the first integrate exercise for the compensation that the client may not do is out, if any is."""
+        for exercise in self.catalogue.integrate_for.get(compensation, ()):
+            if self.eligibility.visible(exercise):
+                failure = self.eligibility.failure(exercise)
+                if failure is not None:
+                    return failure
+        return None
 
     def integrate_phase(self, limit: int) -> tuple[list[_Entry], list[Omission]]:
-
-        found = list(self.analysis.compensations)
         evidence = {
             e.compensation: e for i in (*self.analysis.overactive, *self.analysis.underactive) for e in i.evidence
         }
-        uncovered = set(found)
+        uncovered = set(self.analysis.compensations)
         entries: list[_Entry] = []
-        eligible, reasons = self.catalogue.memoised(("integrate", self.eligibility_key), self._integrate_options)
-
+        # Per client, remembered for the snapshot: the options, and refusals as they are asked for.
+        options, refusals = self.catalogue.memoised(
+            ("integrate", self.eligibility_key), lambda: (self._integrate_options(), {})
+        )
         while uncovered and len(entries) < limit:
-            best = min(
-                (e for e in eligible if set(e.for_compensations) & uncovered),
-                key=lambda e: (-len(set(e.for_compensations) & uncovered), -e.level, len(e.equipment), e.slug),
-                default=None,
-            )
+            best, most = None, 0
+            for cover, exercise in options:  # best first, so on a tie of coverage the first stays
+                overlap = len(cover & uncovered)
+                if overlap > most:
+                    best, most = (cover, exercise), overlap
             if best is None:
                 break
-            covered = sorted(set(best.for_compensations) & uncovered)
-            uncovered -= set(covered)
+            covered = sorted(best[0] & uncovered)
+            uncovered.difference_update(covered)
             findings = tuple(evidence[c] for c in covered if c in evidence)
-            entries.append(_Entry(best, [Need(c, ("left", "right"), findings) for c in covered]))
+            entries.append(_Entry(best[1], [Need(c, ("left", "right"), findings) for c in covered]))
         omitted = []
         for slug in sorted(uncovered):
-            reason, detail = reasons.get(slug, ("phase_limit", f"the template allows {limit} integrate exercises"))
             if limit == 0:
                 reason, detail = "phase_limit", "this mode has no integrate phase"
+            else:
+                if slug not in refusals:
+                    refusals[slug] = self._integrate_refusal(slug)
+                reason, detail = refusals[slug] or ("phase_limit", f"the template allows {limit} integrate exercises")
             omitted.append(Omission(reason, Phase.INTEGRATE, detail, compensation=slug))
         return entries, omitted
 
@@ -437,32 +454,42 @@ class _Builder:
         return sorted(evidence, key=lambda m: (evidence[m], m))
 
     def _planned(self, phase: Phase, entry: _Entry, variables: PhaseVariables) -> PlannedExercise:
-        exercise = entry.exercise
-        sides = {s for need in entry.needs for s in need.sides}
+        exercise, needs = entry.exercise, entry.needs
+        sides: Collection[str]
+        muscles: tuple[str, ...]
+        if len(needs) == 1:  # the common case: one need, whose sides and evidence are already distinct
+            need = needs[0]
+            sides, findings, muscles = need.sides, need.evidence, (need.muscle,)
+        else:
+            sides = {s for need in needs for s in need.sides}
+            # One analysis makes one Evidence per finding, so equal evidence is the same object: compare ids,
+            # not the dataclass' hash.
+            findings = tuple({id(e): e for need in needs for e in need.evidence}.values())
+            muscles = tuple(need.muscle for need in needs)
         side = _side(exercise, sides)
         prescription = _prescription(exercise, variables)
-        findings = tuple(dict.fromkeys(e for need in entry.needs for e in need.evidence))
-        muscles = tuple(need.muscle for need in entry.needs)
         return PlannedExercise(
-            exercise=exercise,
-            muscles=muscles if phase is not Phase.INTEGRATE else exercise.targets,
-            side=side,
-            prescription=prescription,
-            rationale=_rationale(phase, muscles, findings),
-            seconds=_seconds(prescription, variables, 2 if side == "both" else 1, self.mode.transition_seconds),
+            exercise,
+            muscles if phase is not Phase.INTEGRATE else exercise.targets,
+            side,
+            prescription,
+            _rationale(phase, muscles, findings),
+            _seconds(prescription, variables, 2 if side == "both" else 1, self.mode.transition_seconds),
         )
 
 
-def _side(exercise: Exercise, sides: set[str]) -> str | None:
+def _side(exercise: Exercise, sides: Collection[str]) -> str | None:
+    """The side of a one-sided exercise: the findings' only body side, else both. `sides` are distinct."""
     if not exercise.unilateral:
         return None
-    body = sides - {"unspecified"}
-    return body.pop() if len(body) == 1 and "unspecified" not in sides else "both"
+    if len(sides) == 1 and "unspecified" not in sides:
+        return next(iter(sides))
+    return "both"
 
 
 def _prescription(exercise: Exercise, variables: PhaseVariables) -> Dosage:
     if exercise.modality == variables.modality:
-        return Dosage(variables.sets, variables.reps, variables.hold_seconds, variables.tempo, variables.rest_seconds)
+        return variables.dosage
     # Another technique (an active stretch, a positional isometric) keeps its own repetitions and holds.
     own = exercise.defaults
     return Dosage(variables.sets, own.reps, own.hold_seconds, own.tempo, variables.rest_seconds)
@@ -474,14 +501,16 @@ def _seconds(prescription: Dosage, variables: PhaseVariables, sides: int, transi
     return sides * prescription.sets * (work + prescription.rest_seconds) + transition
 
 
-def _rationale(phase: Phase, muscles: tuple[str, ...], findings: tuple[Evidence, ...]) -> Rationale:
-    def found(e: Evidence) -> str:
-        return f"{e.compensation} ({e.side})" if e.side else e.compensation
+# How a muscle phase's rationale opens: "Inhibit overactive", "Lengthen overactive", "Activate underactive".
+_RATIONALE_OPENING = {phase: f"{phase.capitalize()} {role}" for phase, role in MUSCLE_PHASES.items()}
 
-    seen = ", ".join(dict.fromkeys(f"{found(e)} in {e.assessment}" for e in findings))
+
+def _rationale(phase: Phase, muscles: tuple[str, ...], findings: tuple[Evidence, ...]) -> Rationale:
+    # Most exercises answer one finding; several may share a citation only in principle, but keep it once.
+    one = len(findings) == 1
+    seen = findings[0].citation if one else ", ".join(dict.fromkeys([e.citation for e in findings]))
     if phase is Phase.INTEGRATE:
         text = f"Re-trains the movement pattern behind {', '.join(muscles)}: {seen}."
     else:
-        role = "underactive" if phase is Phase.ACTIVATE else "overactive"
-        text = f"{phase.capitalize()} {role} {', '.join(muscles)}: found with {seen}."
+        text = f"{_RATIONALE_OPENING[phase]} {', '.join(muscles)}: found with {seen}."
     return Rationale(muscles, findings, text)
