@@ -71,7 +71,7 @@ def serve(
             typer.echo(line)
     os.environ["CEPLAN_AUTO_MIGRATE"] = "false"
     get_settings.cache_clear()  # the app, imported next in this process, must see the change
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, access_log=settings.access_log)
     # log_config=None: uvicorn keeps our JSON logging instead of installing its own handlers.
     uvicorn.run(
         "app.main:app",

@@ -13,7 +13,8 @@ class DropColourCodes(logging.Filter):
         return True
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, *, access_log: bool = False) -> None:
+    """JSON lines on stdout at `level`; uvicorn's access log (a line per request) only when `access_log`."""
     config: dict[str, Any] = {
         "version": 1,
         "disable_existing_loggers": False,
@@ -33,9 +34,11 @@ def configure_logging(level: str) -> None:
         },
         "root": {"handlers": ["stdout"], "level": level.upper()},
         "loggers": {
-            # uvicorn's own loggers propagate to the root handler, so they are JSON too.
-            name: {"handlers": [], "propagate": True, "level": level.upper()}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            # uvicorn's own loggers propagate to the root handler, so they are JSON too. uvicorn writes access
+            # lines only when its access logger has a handler, so an access logger that does not propagate is off.
+            "uvicorn": {"handlers": [], "propagate": True, "level": level.upper()},
+            "uvicorn.error": {"handlers": [], "propagate": True, "level": level.upper()},
+            "uvicorn.access": {"handlers": [], "propagate": access_log, "level": level.upper()},
         },
     }
     logging.config.dictConfig(config)

@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.api.auth import WriterDep
 from app.api.caching import CatalogueReadDep
 from app.api.deps import CatalogueDep
-from app.api.params import SlugPath
+from app.api.params import SlugPath, query_model, query_parameters
 from app.api.responses import BODY, CACHED_READ, problems
 from app.domain.model import Phase
 from app.schemas.catalogue import (
@@ -77,8 +77,11 @@ async def get_ruleset(read: CatalogueReadDep, slug: SlugPath) -> RulesetPublic:
     summary="Search exercises",
     response_class=Response,
     responses={200: {"model": Page[ExercisePublic], "description": "One page of exercises."}, **problems(422)},
+    openapi_extra=query_parameters(ExerciseQuery),
 )
-async def list_exercises(read: CatalogueReadDep, query: Annotated[ExerciseQuery, Query()]) -> Response:
+async def list_exercises(
+    read: CatalogueReadDep, query: Annotated[ExerciseQuery, Depends(query_model(ExerciseQuery))]
+) -> Response:
     """Exercises of the library, filtered, in a stable order (by slug), with the total before paging."""
     page = service.list_exercises(
         read.catalogue,

@@ -162,6 +162,16 @@ def test_unknown_filter_ids_are_422_with_the_allowed_values(
     assert body["allowed"]
 
 
+def test_a_filter_given_twice_is_refused_but_equipment_may_repeat(client: TestClient) -> None:
+    twice = client.get("/v1/exercises?level=1&level=3")
+    assert twice.status_code == 422
+    assert [e["field"] for e in twice.json()["errors"]] == ["query.level"]
+    repeated = client.get("/v1/exercises?equipment=foam_roller&equipment=mini_band&limit=200")
+    comma = client.get("/v1/exercises?equipment=foam_roller,mini_band&limit=200")
+    assert repeated.status_code == 200 and repeated.json() == comma.json()
+    assert {e for item in repeated.json()["items"] for e in item["equipment"]} <= {"foam_roller", "mini_band"}
+
+
 def test_wrong_method_is_a_405_problem(client: TestClient) -> None:
     response = client.delete("/v1/muscles")
     assert response.status_code == 405

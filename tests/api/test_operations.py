@@ -125,3 +125,11 @@ def test_logs_are_json_lines_with_the_request_id() -> None:
     assert first["message"] == "plan served" and first["level"] == "WARNING" and "time" in first
     assert first["request_id"] == "fedcba9876543210fedcba9876543210" and first["plan_id"] == "abc"
     assert second["request_id"] == "-"
+
+
+@pytest.mark.parametrize("access_log", [False, True])
+def test_the_access_log_is_written_only_when_asked_for(access_log: bool) -> None:
+    configure_logging("INFO", access_log=access_log)
+    # uvicorn writes a line per request exactly when its access logger has somewhere to send it.
+    assert logging.getLogger("uvicorn.access").hasHandlers() is access_log
+    assert logging.getLogger("uvicorn.error").hasHandlers()
