@@ -110,8 +110,12 @@ class RequestBodyRules:
             await render(body)(scope, receive, send)
             return
         declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(self.max_bytes)(scope, receive, send)
+        if declared is not None and declared.isdigit():
+            if int(declared) > self.max_bytes:
+                await _too_large(self.max_bytes)(scope, receive, send)
+            else:
+                # The server reads no more than the declared length: nothing to count.
+                await self.app(scope, receive, send)
             return
         await self._counted(scope, receive, send)
 
