@@ -29,6 +29,12 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="How often each worker checks the database for a newer catalogue."
     )
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Larger request bodies get 413.")
+    key_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a worker trusts a key that authenticated, without asking the database again; a revoked "
+        "key stops working within this time. 0 asks the database on every request.",
+    )
     auth_failures_per_minute: int = Field(
         default=10, gt=0, description="Failed API-key attempts a client may make per minute before 429."
     )

@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
+from app.api.auth import KnownKeys
 from app.api.caching import NotModified, not_modified_handler
 from app.api.errors import UnexpectedErrors, install_error_handlers
 from app.api.metrics import install_metrics
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store.start_watching()
         app.state.catalogue_store = store
         app.state.auth_limiter = AuthFailureLimiter(settings.auth_failures_per_minute, settings.rate_limit_storage)
+        app.state.known_keys = KnownKeys(settings.key_cache_seconds)
         yield
         store.stop_watching()
         engine.dispose()

@@ -1,8 +1,10 @@
 """Shared fixtures: one migrated and seeded database per test session, and a client on it."""
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +61,13 @@ def writable_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sett
 def writable_client(writable_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(writable_settings)) as test_client:
         yield test_client
+
+
+def status_within(send: Callable[[], Any], status: int, seconds: float) -> int:
+    """Repeat a request until it answers `status` or `seconds` pass; the last status it answered."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answered: int = send().status_code
+        if answered == status or time.monotonic() > deadline:
+            return answered
+        time.sleep(0.05)

@@ -1,7 +1,9 @@
 """Who is calling: an optional API key for reads and plans, a writable one for writes."""
 
+import hashlib
 from typing import Annotated
 
+from cachetools import TTLCache
 from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -26,6 +28,10 @@ async def get_principal(request: Request, bearer: BearerKey, header: HeaderKey) 
     if presented is None:
         # No key, no database work: the common case of open reads and plans stays on the event loop.
         return accounts.authenticate(request.app.state.engine, None, required=settings.require_api_key)
+    known: KnownKeys = request.app.state.known_keys
+    principal = known.get(presented)
+    if principal is not None:
+        return principal
     limiter: AuthFailureLimiter = request.app.state.auth_limiter
     client = request.client.host if request.client else "unknown"
     wait = limiter.retry_after(client)
@@ -34,10 +40,35 @@ async def get_principal(request: Request, bearer: BearerKey, header: HeaderKey) 
             f"too many failed API-key attempts; try again in {wait} s", headers={"Retry-After": str(wait)}
         )
     try:
-        return await run_in_threadpool(accounts.authenticate, request.app.state.engine, presented, required=True)
+        principal = await run_in_threadpool(accounts.authenticate, request.app.state.engine, presented, required=True)
     except Unauthorized:
         limiter.failed(client)
         raise
+    assert principal is not None  # required=True: a key that is not valid raised
+    known.remember(presented, principal)
+    return principal
+
+
+class KnownKeys:
+    """Keys that authenticated within the last `seconds`, by a hash of the key (never the key itself).
+
+    A gym system sends its key with every request; asking the database each time cost a worker thread and a
+    query per plan. A revoked key keeps working here for at most `seconds` (the default, one second, is also
+    how long a catalogue change takes to reach every worker). Only successes are remembered: a wrong key always
+    reaches the database and the failure limiter."""
+
+    def __init__(self, seconds: float, size: int = 4096) -> None:
+        self._principals: TTLCache[str, Principal] = TTLCache(maxsize=size, ttl=seconds)
+
+    @staticmethod
+    def _digest(presented: str) -> str:
+        return hashlib.sha256(presented.encode()).hexdigest()
+
+    def get(self, presented: str) -> Principal | None:
+        return self._principals.get(self._digest(presented))
+
+    def remember(self, presented: str, principal: Principal) -> None:
+        self._principals[self._digest(presented)] = principal
 
 
 def get_writer(principal: Annotated[Principal | None, Depends(get_principal)]) -> Principal:

@@ -33,6 +33,38 @@ router = APIRouter(tags=["catalogue"], responses=CACHED_READ)
 writes = APIRouter(tags=["catalogue"], responses={**BODY, **problems(503)})
 
 
+# Exercises first: routes are tried in order, and the exercise search is the read asked for most.
+@router.get(
+    "/exercises",
+    summary="Search exercises",
+    response_class=Response,
+    responses={200: {"model": Page[ExercisePublic], "description": "One page of exercises."}, **problems(422)},
+    openapi_extra=query_parameters(ExerciseQuery),
+)
+async def list_exercises(
+    read: CatalogueReadDep, query: Annotated[ExerciseQuery, Depends(query_model(ExerciseQuery))]
+) -> Response:
+    """Exercises of the library, filtered, in a stable order (by slug), with the total before paging."""
+    page = service.list_exercises(
+        read.catalogue,
+        phase=Phase(query.phase) if query.phase else None,
+        muscle=query.muscle,
+        equipment=service.parse_equipment(read.catalogue, query.equipment, "equipment"),
+        level=query.level,
+        q=query.q,
+        limit=query.limit,
+        offset=query.offset,
+        tenant=read.tenant,
+    )
+    return read.json(page)
+
+
+@router.get("/exercises/{slug}", summary="Read one exercise", responses=problems(404))
+async def get_exercise(read: CatalogueReadDep, slug: SlugPath) -> ExercisePublic:
+    """One exercise with instructions, cues, equipment and default acute variables."""
+    return service.get_exercise(read.catalogue, slug, read.tenant)
+
+
 @router.get("/muscles", summary="List muscles and groups")
 async def list_muscles(read: CatalogueReadDep) -> list[MusclePublic]:
     """Every muscle, part, group and fascia the rulesets and exercises refer to, by id."""
@@ -70,37 +102,6 @@ async def list_rulesets(read: CatalogueReadDep) -> list[RulesetSummary]:
 async def get_ruleset(read: CatalogueReadDep, slug: SlugPath) -> RulesetPublic:
     """Every row of the ruleset: compensation to probable overactive and underactive muscles, with laterality."""
     return service.get_ruleset(read.catalogue, slug)
-
-
-@router.get(
-    "/exercises",
-    summary="Search exercises",
-    response_class=Response,
-    responses={200: {"model": Page[ExercisePublic], "description": "One page of exercises."}, **problems(422)},
-    openapi_extra=query_parameters(ExerciseQuery),
-)
-async def list_exercises(
-    read: CatalogueReadDep, query: Annotated[ExerciseQuery, Depends(query_model(ExerciseQuery))]
-) -> Response:
-    """Exercises of the library, filtered, in a stable order (by slug), with the total before paging."""
-    page = service.list_exercises(
-        read.catalogue,
-        phase=Phase(query.phase) if query.phase else None,
-        muscle=query.muscle,
-        equipment=service.parse_equipment(read.catalogue, query.equipment, "equipment"),
-        level=query.level,
-        q=query.q,
-        limit=query.limit,
-        offset=query.offset,
-        tenant=read.tenant,
-    )
-    return read.json(page)
-
-
-@router.get("/exercises/{slug}", summary="Read one exercise", responses=problems(404))
-async def get_exercise(read: CatalogueReadDep, slug: SlugPath) -> ExercisePublic:
-    """One exercise with instructions, cues, equipment and default acute variables."""
-    return service.get_exercise(read.catalogue, slug, read.tenant)
 
 
 @writes.post(

@@ -10,7 +10,9 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.db.engine import make_engine
+from app.services import accounts as accounts_service
 from app.services.accounts import create_key
+from tests.conftest import status_within
 
 PROBLEM = "application/problem+json"
 SQUAT = {"type": "overhead_squat", "findings": [{"compensation": "knees_move_inward", "side": "bilateral"}]}
@@ -340,9 +342,34 @@ def test_keys_are_stored_only_as_hashes_and_can_be_revoked(
 
     assert revoke_key(engine, issued.prefix)
     engine.dispose()
-    _problem(
-        writable_client.post("/v1/plan-templates", json={**body, "slug": "initech_u"}, headers=_auth(issued.key)), 401
-    )
+    # Each worker trusts a key it has just seen for key_cache_seconds (1 s): revocation takes effect within that.
+    retry = {**body, "slug": "initech_u"}
+
+    def send() -> Any:
+        return writable_client.post("/v1/plan-templates", json=retry, headers=_auth(issued.key))
+
+    assert status_within(send, 401, writable_settings.key_cache_seconds + 1) == 401
+    _problem(send(), 401)
+
+
+def test_a_key_just_seen_is_not_looked_up_again(writable_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = writable_client.app.state.engine  # type: ignore[attr-defined]
+    key = create_key(engine, "globex").key
+    lookups: list[str] = []
+    real = accounts_service.authenticate
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        lookups.append("db")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(accounts_service, "authenticate", counted)
+    for _ in range(5):
+        assert writable_client.get("/v1/plan-templates", headers=_auth(key)).status_code == 200
+    assert lookups == ["db"]
+    # A wrong key is never remembered: each attempt is checked (and counted by the failure limiter).
+    for _ in range(2):
+        _problem(writable_client.get("/v1/plan-templates", headers=_auth(key + "x")), 401)
+    assert lookups == ["db", "db", "db"]
 
 
 def test_reads_can_require_a_key(writable_settings: Settings, keys: dict[str, str]) -> None:
