@@ -116,7 +116,7 @@ def create_exercise(
     """A custom exercise for your tenant's plans only, validated against the catalogue's muscles, phases,
     equipment and risk tags."""
     exercise_service.create_exercise(request.app.state.engine, catalogue, data, principal)
-    fresh = request.app.state.catalogue_store.refresh()
+    fresh = request.app.state.catalogue_store.catch_up()
     return exercise_service.created(fresh, data.slug, principal.tenant)
 
 

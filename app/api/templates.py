@@ -31,7 +31,7 @@ def _engine(request: Request) -> Engine:
 
 def _changed(request: Request, response: Response, version: VersionOut) -> VersionOut:
     # Plans read the in-memory snapshot: refresh it now so this worker sees its own write at once.
-    request.app.state.catalogue_store.refresh()
+    request.app.state.catalogue_store.catch_up()
     response.headers["ETag"] = version.etag
     return version
 
@@ -46,7 +46,7 @@ def list_plan_templates(request: Request, principal: ReaderDep) -> list[Template
 def create_plan_template(request: Request, principal: WriterDep, data: TemplateCreate) -> TemplateOut:
     """A new template owned by your tenant, visible to you alone. Add versions to it next."""
     created = service.create_template(_engine(request), data, principal)
-    request.app.state.catalogue_store.refresh()
+    request.app.state.catalogue_store.catch_up()
     return created
 
 

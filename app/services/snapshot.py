@@ -7,6 +7,7 @@ within about a second. If the database cannot be reached the last good snapshot 
 
 import logging
 import threading
+import time
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +25,7 @@ class CatalogueStore:
         self._check_interval = check_interval
         self._snapshot: Catalogue | None = None
         self._loader = CatalogueLoader()  # guarded by _lock, like the snapshot
+        self._refresh_started = 0.0  # time.monotonic() when the last refresh began
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -38,22 +40,37 @@ class CatalogueStore:
         """The current snapshot: no database work unless none was ever loaded."""
         return self._snapshot or self.refresh()
 
+    def catch_up(self) -> Catalogue:
+        """A snapshot holding everything committed before this call: what a write answers from.
+
+        Writers that finished while another refresh was running share the next one: a refresh that started
+        after this call began reads everything committed before it, so waiting for the lock is enough then."""
+        asked = time.monotonic()
+        with self._lock:
+            if self._snapshot is not None and self._refresh_started >= asked:
+                return self._snapshot
+            return self._refresh_locked(force=False)
+
     def refresh(self, force: bool = False) -> Catalogue:
         """Reload when the stored revision differs from the snapshot's (or always, when forced)."""
         with self._lock:
-            snapshot = self._snapshot
-            try:
-                with Session(self._engine) as session:
-                    if force or snapshot is None or current_revision(session) != snapshot.revision:
-                        snapshot = self._loader.load(session)
-                        self._snapshot = snapshot
-                self.database_reachable = True
-            except SQLAlchemyError:
-                self.database_reachable = False
-                if snapshot is None:
-                    raise
-                logger.warning("catalogue database unreachable; serving snapshot revision %s", snapshot.revision)
-            return snapshot
+            return self._refresh_locked(force)
+
+    def _refresh_locked(self, force: bool) -> Catalogue:
+        self._refresh_started = time.monotonic()
+        snapshot = self._snapshot
+        try:
+            with Session(self._engine) as session:
+                if force or snapshot is None or current_revision(session) != snapshot.revision:
+                    snapshot = self._loader.load(session)
+                    self._snapshot = snapshot
+            self.database_reachable = True
+        except SQLAlchemyError:
+            self.database_reachable = False
+            if snapshot is None:
+                raise
+            logger.warning("catalogue database unreachable; serving snapshot revision %s", snapshot.revision)
+        return snapshot
 
     def start_watching(self) -> None:
         self._watcher = threading.Thread(target=self._watch, name="catalogue-watcher", daemon=True)

@@ -1,6 +1,7 @@
 """The snapshot loader reads only what changed, and what it builds equals a full read of the database."""
 
 import copy
+import threading
 from collections.abc import Iterator
 from dataclasses import fields
 from typing import Any
@@ -12,12 +13,13 @@ from sqlmodel import Session, col, update
 
 from app.config import Settings
 from app.db import tables as t
-from app.db.engine import make_engine
-from app.db.repositories import CatalogueLoader, load_catalogue
+from app.db.engine import make_engine, session_scope
+from app.db.repositories import CatalogueLoader, current_revision, load_catalogue
 from app.db.seed import bump_revision
 from app.domain.catalogue import Catalogue
 from app.schemas.templates import EXAMPLE_MODES
 from app.services.accounts import create_key
+from app.services.snapshot import CatalogueStore
 
 CUSTOM_EXERCISE = {
     "phase": "activate",
@@ -109,3 +111,25 @@ def test_a_change_of_the_seeded_knowledge_is_read_again(engine: Engine) -> None:
     _same_content(after, engine)
     assert after.equipment["mini_band"].name == "Loop band"
     assert after.exercises["floor_bridge"] is not before.exercises["floor_bridge"]
+
+
+def test_every_writer_catches_up_with_its_own_write_while_others_write(engine: Engine) -> None:
+    store = CatalogueStore(engine, check_interval=60)
+    store.refresh(force=True)
+    seen: list[tuple[int, int]] = []
+
+    def write_then_catch_up() -> None:
+        for _ in range(5):
+            with session_scope(engine) as session:
+                bump_revision(session, shared=False)
+                committed = current_revision(session)
+            seen.append((committed, store.catch_up().revision))
+
+    threads = [threading.Thread(target=write_then_catch_up) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 40
+    # Writers share refreshes, but none answers from a snapshot older than its own write.
+    assert all(answered >= committed for committed, answered in seen)
