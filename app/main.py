@@ -27,6 +27,10 @@ from app.services.setup import prepare_database
 from app.services.snapshot import CatalogueStore
 
 PROBLEM_SCHEMA = "#/components/schemas/Problem"
+KEY_SCHEMES: tuple[dict[str, list[str]], ...] = (
+    {"HTTPBearer": []},
+    {"APIKeyHeader": []},
+)  # the security schemes of app.api.auth
 DESCRIPTION = (
     "Send the results of a movement assessment (an overhead squat where the knees cave in, say); get back a "
     "four-phase corrective plan (Inhibit, Lengthen, Activate, Integrate) that a trainer can hand to a client. "
@@ -63,9 +67,10 @@ def _problem_validation_errors(app: FastAPI) -> None:
                     response["content"] = {"application/problem+json": {"schema": {"$ref": PROBLEM_SCHEMA}}}
         for path, operations in spec.get("paths", {}).items():
             for method, operation in operations.items():
-                if operation.get("security") and not _needs_key(method, path):
-                    # The key is optional here: it only adds the caller's own templates and exercises.
-                    operation["security"].append({})
+                if path.startswith("/v1"):
+                    # Every /v1 operation takes a key (plans and reads read it without a security dependency);
+                    # where it is optional, it only adds the caller's own templates and exercises.
+                    operation["security"] = [*KEY_SCHEMES, *([] if _needs_key(method, path) else [{}])]
         for unused in ("HTTPValidationError", "ValidationError"):
             spec.get("components", {}).get("schemas", {}).pop(unused, None)
         app.openapi_schema = spec

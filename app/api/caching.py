@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from app.api.auth import BearerKey, HeaderKey
 from app.api.deps import CATALOGUE_VERSION_HEADER, Caller, get_caller
 
 CACHE_SECONDS = 60
@@ -29,8 +28,8 @@ class CatalogueRead(Caller):
         return Response(content, media_type="application/json", headers=self.headers)
 
 
-async def catalogue_read(request: Request, response: Response, bearer: BearerKey, header: HeaderKey) -> CatalogueRead:
-    caller = await get_caller(request, bearer, header)
+async def catalogue_read(request: Request, response: Response) -> CatalogueRead:
+    caller = await get_caller(request)
     # A URL's answer is fixed for one catalogue revision and one tenant (custom exercises differ per tenant).
     etag = f'W/"{caller.catalogue.revision}-{caller.tenant or "shared"}"'
     visibility = "private" if caller.principal else "public"

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from app.api.auth import BearerKey, HeaderKey, get_principal
+from app.api.auth import caller_principal
 from app.domain.catalogue import Catalogue
 from app.services.accounts import Principal
 from app.services.snapshot import CatalogueStore
@@ -40,10 +40,10 @@ class Caller:
         return self.principal.tenant if self.principal else None
 
 
-async def get_caller(request: Request, bearer: BearerKey, header: HeaderKey) -> Caller:
-    # One dependency rather than a snapshot and a principal side by side: each dependency FastAPI resolves costs
-    # about 10 us, and plans and catalogue reads are the requests answered most.
-    return Caller(get_store(request).get(), await get_principal(request, bearer, header))
+async def get_caller(request: Request) -> Caller:
+    # One dependency rather than a snapshot, a principal and its two key schemes side by side: each dependency
+    # FastAPI resolves costs about 10 us, and plans and catalogue reads are the requests answered most.
+    return Caller(get_store(request).get(), await caller_principal(request))
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

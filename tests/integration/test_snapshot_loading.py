@@ -17,22 +17,13 @@ from app.db.engine import make_engine, session_scope
 from app.db.repositories import CatalogueLoader, current_revision, load_catalogue
 from app.db.seed import bump_revision
 from app.domain.catalogue import Catalogue
+from app.schemas.catalogue import ExerciseCreate
 from app.schemas.templates import EXAMPLE_MODES
 from app.services.accounts import create_key
 from app.services.snapshot import CatalogueStore
 
-CUSTOM_EXERCISE = {
-    "phase": "activate",
-    "modality": "isolated_strengthening",
-    "targets": ["gluteus_maximus", "gluteus_medius"],
-    "equipment": ["mini_band"],
-    "level": 2,
-    "unilateral": False,
-    "tags": ["supine"],
-    "description": "A floor bridge with a band above the knees, pressing the knees apart.",
-    "instructions": ["Lie on your back, knees bent, band above the knees.", "Lift the hips."],
-    "defaults": {"sets": 1, "reps": 12, "tempo": "4/2/1", "rest_seconds": 30},
-}
+# The documented example of POST /v1/exercises, under other slugs below.
+CUSTOM_EXERCISE: dict[str, Any] = ExerciseCreate.model_json_schema()["examples"][0]
 
 
 @pytest.fixture(scope="module")
