@@ -4,9 +4,9 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /venv
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY app ./app
-RUN /venv/bin/pip install .
+RUN /venv/bin/pip install -c requirements.lock .
 
 # Runtime stage: the virtual environment, migrations, seed data and the start script; no build tools.
 FROM python:3.11-slim

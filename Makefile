@@ -1,22 +1,24 @@
 # Two commands matter: `make run` (serve on SQLite, set up on first use) and `make test`.
 PYTHON ?= python3
 VENV := .venv
+# Installs are constrained to the versions in the lock, so every machine runs what CI passed with.
+LOCK := requirements.lock
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint format openapi clean bench
+.PHONY: run test lint format openapi clean bench lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -43,3 +45,10 @@ format: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) ceplan.db ceplan.db-wal ceplan.db-shm .pytest_cache .mypy_cache .ruff_cache
+
+# A new lock: the newest versions pyproject.toml allows, installed into a scratch venv and frozen.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	{ head -n 2 $(LOCK); .lock-venv/bin/pip freeze --exclude-editable | grep -v '^ceplan'; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK) && rm -rf .lock-venv
