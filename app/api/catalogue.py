@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.api.auth import WriterDep
 from app.api.caching import CatalogueReadDep
@@ -13,6 +13,7 @@ from app.domain.model import Phase
 from app.schemas.catalogue import (
     AssessmentPublic,
     CompensationPublic,
+    CompensationQuery,
     ConditionPublic,
     EquipmentPublic,
     ExerciseCreate,
@@ -83,13 +84,17 @@ async def list_assessments(read: CatalogueReadDep) -> list[AssessmentPublic]:
     return service.list_assessments(read.catalogue)
 
 
-@router.get("/compensations", summary="List compensations", responses=problems(422))
+@router.get(
+    "/compensations",
+    summary="List compensations",
+    responses=problems(422),
+    openapi_extra=query_parameters(CompensationQuery),
+)
 async def list_compensations(
-    read: CatalogueReadDep,
-    assessment: Annotated[str | None, Query(description="Only those of this assessment type.")] = None,
+    read: CatalogueReadDep, query: Annotated[CompensationQuery, Depends(query_model(CompensationQuery))]
 ) -> list[CompensationPublic]:
     """Compensations (observations) with the assessments, views and checkpoints they belong to."""
-    return service.list_compensations(read.catalogue, assessment)
+    return service.list_compensations(read.catalogue, query.assessment)
 
 
 @router.get("/rulesets", summary="List rulesets")

@@ -145,6 +145,14 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
+class CompensationQuery(BaseModel):
+    """The filter of GET /v1/compensations; unknown parameters are refused, as for exercises."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assessment: str | None = Field(default=None, description="Only those of this assessment type.")
+
+
 class ExerciseQuery(BaseModel):
     """The filters and paging of GET /v1/exercises. Unknown parameters are refused: a misspelt filter would
     otherwise return the whole library as if it had matched."""

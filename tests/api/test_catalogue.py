@@ -162,6 +162,13 @@ def test_unknown_filter_ids_are_422_with_the_allowed_values(
     assert body["allowed"]
 
 
+def test_compensations_refuse_unknown_and_repeated_filters(client: TestClient) -> None:
+    for query in ("assesment=overhead_squat", "assessment=overhead_squat&assessment=pushing"):
+        response = client.get(f"/v1/compensations?{query}")
+        assert response.status_code == 422
+        _problem(response.json(), 422, "validation_error")
+
+
 def test_a_filter_given_twice_is_refused_but_equipment_may_repeat(client: TestClient) -> None:
     twice = client.get("/v1/exercises?level=1&level=3")
     assert twice.status_code == 422
