@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -28,10 +29,28 @@ def free_port() -> int:
         return port
 
 
+def wait_until_ready(
+    base_url: str, process: "subprocess.Popen[Any]", output: Callable[[], str], timeout: float = 90
+) -> None:
+    """Poll GET /readyz until it answers 200; fail with the server's output if it exits or takes too long."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}:\n{output()}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"the server was not ready within {timeout} s:\n{output()}")
+
+
 def ceplan_env(database_url: str, **settings: str) -> dict[str, str]:
     """The environment of a ceplan command on `database_url`; `settings` are CEPLAN_* values (key without prefix)."""
+    # Only these settings: a developer's CEPLAN_* variables (or a .env) must not change what is tested.
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if not name.startswith("CEPLAN_")},
         "CEPLAN_DATABASE_URL": database_url,
         "CEPLAN_SEED_DIR": str(SEED_DIR),
         "CEPLAN_AUTO_MIGRATE": "false",
@@ -108,17 +127,7 @@ class LiveServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
 
     def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the server exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"the server was not ready within {timeout} s:\n{self.output()}")
+        wait_until_ready(self.base_url, self.process, self.output, timeout)
 
     def rss_kib(self) -> int:
         """Resident memory of the server process, from /proc (kB)."""

@@ -36,7 +36,8 @@ from tests.benchmarks.payloads import (
     distinct_plan_bodies,
     finding_count,
 )
-from tests.benchmarks.server import POSTGRES_ADMIN, REPO, Server, postgres_database, prepare
+from tests.benchmarks.server import POSTGRES_ADMIN, postgres_database, prepare
+from tests.live_server import PROJECT_ROOT, LiveServer
 
 DATABASES = ("sqlite", "postgresql")
 TARGET_CONCURRENCY = 32
@@ -130,9 +131,9 @@ class Target:
 # --- the HTTP part --------------------------------------------------------------------------------------------
 
 
-def validate(server: Server) -> None:
+def validate(server: LiveServer) -> None:
     """Every request the benchmark sends must succeed before anything is measured."""
-    with httpx.Client(base_url=server.base, timeout=30) as client:
+    with httpx.Client(base_url=server.base_url, timeout=30) as client:
         for path in ("/healthz", f"/v1/exercises?limit={EXERCISE_LIMIT}", f"/v1/exercises/{EXERCISE_SLUG}"):
             answer = client.get(path)
             if answer.status_code != 200:
@@ -151,13 +152,16 @@ def validate(server: Server) -> None:
 def measure_database(
     database: str, url: str, args: argparse.Namespace, wrk: str, scratch: Path
 ) -> tuple[list[Cell], Memory]:
-    server = Server(
-        url, auto_migrate=database == "sqlite", log_file=scratch / f"server_{database}.log", log_level=args.log_level
+    server = LiveServer(
+        url,
+        scratch / f"server_{database}.log",
+        auto_migrate="true" if database == "sqlite" else "false",
+        log_level=args.log_level,
     )
     try:
         server.wait_ready()
-        rss_start = server.rss_mb()
-        log(f"{database}: server on port {server.port}, pid {server.worker_pid}, {rss_start:.1f} MB")
+        rss_start = rss_mb(server)
+        log(f"{database}: server on port {server.port}, pid {server.process.pid}, {rss_start:.1f} MB")
         validate(server)
         scripts: dict[str, Path] = {}
         bodies = scratch / "distinct_bodies.jsonl"
@@ -166,8 +170,8 @@ def measure_database(
                 scripts[endpoint.name] = post_script(scratch, f"{database}_{len(scripts)}", endpoint.body)
             elif endpoint.rotating:
                 scripts[endpoint.name] = rotating_script(scratch, f"{database}_{len(scripts)}", endpoint.path, bodies)
-        run_wrk(wrk, f"{server.base}/healthz", 32, 1)  # warm-up
-        rss_before = server.rss_mb()
+        run_wrk(wrk, f"{server.base_url}/healthz", 32, 1)  # warm-up
+        rss_before = rss_mb(server)
         cells: list[Cell] = []
         for concurrency in args.concurrency:
             for endpoint in endpoints():
@@ -175,7 +179,7 @@ def measure_database(
                     continue
                 cpu = server.cpu_seconds()
                 result = run_wrk(
-                    wrk, server.base + endpoint.path, concurrency, args.duration, scripts.get(endpoint.name)
+                    wrk, server.base_url + endpoint.path, concurrency, args.duration, scripts.get(endpoint.name)
                 )
                 cell = Cell(database, endpoint.name, concurrency, result, server.cpu_seconds() - cpu)
                 cells.append(cell)
@@ -183,25 +187,29 @@ def measure_database(
                     f"  {database} c={concurrency} {endpoint.name}: {result.requests_per_second:,.0f} req/s, "
                     f"p99 {result.p99_ms:.1f} ms, {result.errors} errors"
                 )
-        rss_after = server.rss_mb()
+        rss_after = rss_mb(server)
         memory = Memory(database, rss_start, rss_before, rss_after)
         if args.soak_plans > 0:
             memory.soak = soak(server, args, wrk, scratch)
         return cells, memory
     except BaseException:
-        log(f"{database}: the server's last log lines:\n{server.tail()}")
+        log(f"{database}: the server's last log lines:\n{server.output()[-5000:]}")
         raise
     finally:
         server.stop()
 
 
-def plans_generated(server: Server) -> float:
+def rss_mb(server: LiveServer) -> float:
+    return server.rss_kib() / 1024
+
+
+def plans_generated(server: LiveServer) -> float:
     """Plans the server has answered so far, from its Prometheus counter."""
-    text = httpx.get(f"{server.base}/metrics", timeout=10).text
+    text = httpx.get(f"{server.base_url}/metrics", timeout=10).text
     return sum(float(m.group(1)) for m in re.finditer(r"^ceplan_plans_generated_total\{[^}]*\} (\S+)$", text, re.M))
 
 
-def soak(server: Server, args: argparse.Namespace, wrk: str, scratch: Path) -> dict[str, Any]:
+def soak(server: LiveServer, args: argparse.Namespace, wrk: str, scratch: Path) -> dict[str, Any]:
     """POST `--soak-plans` plans (wrk is stopped when the server's plan counter has grown by that many) and
     sample the worker's RSS every second or so."""
     if args.soak_kind == "fixed":
@@ -213,7 +221,7 @@ def soak(server: Server, args: argparse.Namespace, wrk: str, scratch: Path) -> d
         soak_bodies = scratch / "soak_distinct.jsonl"  # not the bodies of the table, which the memo has seen
         soak_bodies.write_text("\n".join(distinct_plan_bodies(args.soak_plans, seed=7)) + "\n", encoding="utf-8")
     script = rotating_script(scratch, "soak", "/v1/plans", soak_bodies, stop_after=args.soak_plans)
-    before = server.rss_mb()
+    before = rss_mb(server)
     goal = plans_generated(server) + args.soak_plans
     start = time.monotonic()
     samples: list[tuple[float, float]] = []
@@ -221,13 +229,13 @@ def soak(server: Server, args: argparse.Namespace, wrk: str, scratch: Path) -> d
     def tick() -> bool:
         elapsed = time.monotonic() - start
         if not samples or elapsed - samples[-1][0] >= 1.0:
-            samples.append((round(elapsed, 1), round(server.rss_mb(), 1)))
+            samples.append((round(elapsed, 1), round(rss_mb(server), 1)))
         return bool(plans_generated(server) >= goal)
 
     log(f"soak: {args.soak_plans:,} plan requests ({args.soak_kind}), RSS {before:.1f} MB")
     # The duration is only a bound: at least 50 plans a second.
-    result = run_wrk_until(wrk, f"{server.base}/v1/plans", 32, script, tick, max(60, args.soak_plans / 50))
-    after = server.rss_mb()
+    result = run_wrk_until(wrk, f"{server.base_url}/v1/plans", 32, script, tick, max(60, args.soak_plans / 50))
+    after = rss_mb(server)
     peak = max([before, after, *(rss for _, rss in samples)])
     log(f"soak: {result.requests:,} requests, RSS {before:.1f} -> {after:.1f} MB (peak {peak:.1f})")
     return {
@@ -463,7 +471,7 @@ def report(
 
 def machine() -> dict[str, Any]:
     def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+        done = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
         return done.stdout.strip()
 
     return {

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
+
+from tests.live_server import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request
@@ -38,7 +35,6 @@ CHROMIUM_ARGS = [
 # The one outside request we accept: the ReDoc bundle itself hard-codes the "API docs by Redocly" badge image and
 # hides it when it does not load. Nothing the docs need comes from it; any other outside request fails the test.
 REDOC_BRANDING = "https://cdn.redoc.ly/redoc/logo-mini.svg"
-SERVER_START_SECONDS = 60
 RENDER_TIMEOUT_MS = 30_000
 
 
@@ -57,13 +53,6 @@ def _require_browser() -> None:
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     _require_browser()
@@ -79,48 +68,10 @@ def browser() -> Iterator[Browser]:
 def base_url(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: ARG001
     """The real server (`python -m app.cli serve`) on a fresh SQLite database and a free port."""
     tmp = tmp_path_factory.mktemp("browser")
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CEPLAN_")}
-    env |= {
-        "CEPLAN_DATABASE_URL": f"sqlite:///{tmp / 'docs.db'}",
-        "CEPLAN_SEED_DIR": str(PROJECT_ROOT / "seed"),
-        "CEPLAN_AUTO_MIGRATE": "true",
-        "CEPLAN_REQUIRE_API_KEY": "false",  # "Try it out" sends no key; a developer's .env must not change that
-    }
-    url = f"http://127.0.0.1:{port}"
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_until_healthy(server, url, log_path)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
-def _wait_until_healthy(server: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the server exited with {server.returncode}:\n{log_path.read_text()}", pytrace=False)
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the server did not answer /healthz within {SERVER_START_SECONDS} s:\n{log_path.read_text()}")
+    # "Try it out" sends no key: reads and plans must be open whatever a developer's settings say.
+    settings = {"auto_migrate": "true", "require_api_key": "false"}
+    with LiveServer(f"sqlite:///{tmp / 'docs.db'}", tmp / "server.log", **settings) as server:
+        yield server.base_url
 
 
 @dataclass

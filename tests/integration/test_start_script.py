@@ -2,42 +2,21 @@
 serve from one database."""
 
 import os
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.conftest import PROJECT_ROOT, SEED_DIR
 from tests.databases import scratch_database
+from tests.live_server import free_port, wait_until_ready
 
 SQUAT = {"type": "overhead_squat", "findings": [{"compensation": "knees_move_inward", "side": "bilateral"}]}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_up(base: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("the server did not become ready within 60 s")
-
-
 def test_start_script_migrates_once_and_serves_with_two_workers(tmp_path: Path) -> None:
     with scratch_database(tmp_path) as url:
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -58,7 +37,7 @@ def test_start_script_migrates_once_and_serves_with_two_workers(tmp_path: Path) 
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_until_up(base, process)
+            wait_until_ready(base, process, lambda: process.stdout.read() if process.stdout else "", timeout=60)
             answers = [httpx.post(f"{base}/v1/plans", json={"assessments": [SQUAT]}, timeout=10) for _ in range(20)]
             assert {a.status_code for a in answers} == {200}
             assert len({a.json()["plan_id"] for a in answers}) == 1
