@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.api.auth import WriterDep
 from app.api.caching import CatalogueReadDep
-from app.api.deps import CatalogueDep
+from app.api.deps import CATALOGUE_VERSION_HEADER, get_store
 from app.api.params import SlugPath, query_model, query_parameters
 from app.api.responses import BODY, CACHED_READ, problems
 from app.domain.model import Phase
@@ -115,14 +115,14 @@ async def get_ruleset(read: CatalogueReadDep, slug: SlugPath) -> RulesetPublic:
     summary="Add your own exercise",
     responses=problems(401, 403, 409, 422),
 )
-def create_exercise(
-    request: Request, catalogue: CatalogueDep, principal: WriterDep, data: ExerciseCreate
-) -> ExercisePublic:
+def create_exercise(request: Request, response: Response, principal: WriterDep, data: ExerciseCreate) -> ExercisePublic:
     """A custom exercise for your tenant's plans only, validated against the catalogue's muscles, phases,
     equipment and risk tags."""
-    exercise_service.create_exercise(request.app.state.engine, catalogue, data, principal)
-    fresh = request.app.state.catalogue_store.catch_up()
-    return exercise_service.created(fresh, data.slug, principal.tenant)
+    store = get_store(request)
+    exercise_service.create_exercise(request.app.state.engine, store.get(), data, principal)
+    fresh = store.catch_up()
+    response.headers[CATALOGUE_VERSION_HEADER] = str(fresh.revision)  # the revision that holds the new exercise
+    return service.get_exercise(fresh, data.slug, principal.tenant)
 
 
 @router.get("/equipment", summary="List equipment")

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 
 from app.api.auth import caller_principal
 from app.domain.catalogue import Catalogue
@@ -16,16 +16,6 @@ CATALOGUE_VERSION_HEADER = "X-Catalogue-Version"
 def get_store(request: Request) -> CatalogueStore:
     store: CatalogueStore = request.app.state.catalogue_store
     return store
-
-
-async def get_catalogue(request: Request, response: Response) -> Catalogue:
-    """The current snapshot; every answer built from it says which catalogue revision that was."""
-    catalogue = get_store(request).get()
-    response.headers[CATALOGUE_VERSION_HEADER] = str(catalogue.revision)
-    return catalogue
-
-
-CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 
 
 @dataclass(frozen=True)

@@ -99,12 +99,6 @@ class Ruleset:
     source: str
     rows: tuple[RulesetRow, ...]
 
-    def row(self, assessment: str, compensation: str) -> RulesetRow | None:
-        for row in self.rows:
-            if row.assessment == assessment and row.compensation == compensation:
-                return row
-        return None
-
 
 @dataclass(frozen=True, slots=True)
 class Equipment:

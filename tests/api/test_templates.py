@@ -258,8 +258,12 @@ CUSTOM = {
 
 def test_custom_exercises_serve_their_tenant_alone(writable_client: TestClient, keys: dict[str, str]) -> None:
     client, acme, globex = writable_client, _auth(keys["acme"]), _auth(keys["globex"])
+    before = int(client.get("/v1/muscles").headers["X-Catalogue-Version"])
     created = client.post("/v1/exercises", json=CUSTOM, headers=acme)
     assert created.status_code == 201, created.text
+    # The answer says the revision that holds the new exercise, not the one it was checked against.
+    assert int(created.headers["X-Catalogue-Version"]) > before
+    assert created.json()["slug"] == CUSTOM["slug"]
     assert client.get(f"/v1/exercises/{CUSTOM['slug']}", headers=acme).status_code == 200
     _problem(client.get(f"/v1/exercises/{CUSTOM['slug']}", headers=globex), 404)
     _problem(client.get(f"/v1/exercises/{CUSTOM['slug']}"), 404)
