@@ -3,6 +3,7 @@
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from app.schemas.base import StrictInput
 
@@ -183,34 +184,32 @@ class DosageIn(StrictInput):
     rest_seconds: int = Field(ge=0, le=600)
 
 
+# The documented example of POST /v1/exercises; the soak and the tests send it under other slugs.
+EXERCISE_EXAMPLE: JsonDict = {
+    "slug": "acme_banded_bridge",
+    "name": "Acme banded bridge",
+    "phase": "activate",
+    "modality": "isolated_strengthening",
+    "targets": ["gluteus_maximus", "gluteus_medius"],
+    "equipment": ["mini_band"],
+    "level": 2,
+    "unilateral": False,
+    "tags": ["supine"],
+    "description": "A floor bridge with a band above the knees, pressing the knees apart.",
+    "instructions": [
+        "Lie on your back, knees bent, band above the knees.",
+        "Press the knees out against the band and lift the hips.",
+        "Hold two seconds at the top, lower over four.",
+    ],
+    "cues": ["Ribs down", "Knees over toes"],
+    "defaults": {"sets": 1, "reps": 12, "tempo": "4/2/1", "rest_seconds": 30},
+}
+
+
 class ExerciseCreate(StrictInput):
     """A tenant's own exercise: checked against the catalogue's muscles, phases, equipment and risk tags."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "slug": "acme_banded_bridge",
-                    "name": "Acme banded bridge",
-                    "phase": "activate",
-                    "modality": "isolated_strengthening",
-                    "targets": ["gluteus_maximus", "gluteus_medius"],
-                    "equipment": ["mini_band"],
-                    "level": 2,
-                    "unilateral": False,
-                    "tags": ["supine"],
-                    "description": "A floor bridge with a band above the knees, pressing the knees apart.",
-                    "instructions": [
-                        "Lie on your back, knees bent, band above the knees.",
-                        "Press the knees out against the band and lift the hips.",
-                        "Hold two seconds at the top, lower over four.",
-                    ],
-                    "cues": ["Ribs down", "Knees over toes"],
-                    "defaults": {"sets": 1, "reps": 12, "tempo": "4/2/1", "rest_seconds": 30},
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [EXERCISE_EXAMPLE]})
 
     slug: str = Field(pattern=r"^[a-z][a-z0-9_]{1,79}$", examples=["acme_banded_bridge"])
     name: str = Field(min_length=1, max_length=160)

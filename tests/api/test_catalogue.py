@@ -163,10 +163,16 @@ def test_unknown_filter_ids_are_422_with_the_allowed_values(
 
 
 def test_compensations_refuse_unknown_and_repeated_filters(client: TestClient) -> None:
-    for query in ("assesment=overhead_squat", "assessment=overhead_squat&assessment=pushing"):
+    assert client.get("/v1/compensations?assessment=overhead_squat").status_code == 200
+    for query, field in (
+        ("assesment=overhead_squat", "query.assesment"),  # misspelt: would have listed every compensation
+        ("assessment=overhead_squat&assessment=single_leg_squat", "query.assessment"),  # two valid values
+    ):
         response = client.get(f"/v1/compensations?{query}")
         assert response.status_code == 422
-        _problem(response.json(), 422, "validation_error")
+        body = response.json()
+        _problem(body, 422, "validation_error")
+        assert [e["field"] for e in body["errors"]] == [field]
 
 
 def test_a_filter_given_twice_is_refused_but_equipment_may_repeat(client: TestClient) -> None:

@@ -17,13 +17,10 @@ from app.db.engine import make_engine, session_scope
 from app.db.repositories import CatalogueLoader, current_revision, load_catalogue
 from app.db.seed import bump_revision
 from app.domain.catalogue import Catalogue
-from app.schemas.catalogue import ExerciseCreate
+from app.schemas.catalogue import EXERCISE_EXAMPLE
 from app.schemas.templates import EXAMPLE_MODES
 from app.services.accounts import create_key
 from app.services.snapshot import CatalogueStore
-
-# The documented example of POST /v1/exercises, under other slugs below.
-CUSTOM_EXERCISE: dict[str, Any] = ExerciseCreate.model_json_schema()["examples"][0]
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +62,7 @@ def test_writes_of_templates_and_own_exercises_reread_only_themselves(
     base = "/v1/plan-templates/loader_warm_up"
     _write(writable_client, "POST", "/v1/plan-templates", headers, {"slug": "loader_warm_up", "title": "Warm-up"})
     draft = _write(writable_client, "POST", f"{base}/versions", headers, {"modes": EXAMPLE_MODES})
+    _load(engine, loader)  # the loader now holds the draft's first body
     edited: dict[str, Any] = copy.deepcopy(EXAMPLE_MODES)
     edited["standalone"]["frequency_per_week"] = "2-3"
     _write(
@@ -78,9 +76,9 @@ def test_writes_of_templates_and_own_exercises_reread_only_themselves(
     assert version.modes["standalone"].frequency_per_week == "2-3"  # the edit, not the body first read
 
     _write(writable_client, "POST", f"{base}/versions/1/publish", headers)
-    own = {**CUSTOM_EXERCISE, "slug": "loader_bridge", "name": "Loader bridge", "regression": "floor_bridge"}
+    own = {**EXERCISE_EXAMPLE, "slug": "loader_bridge", "name": "Loader bridge", "regression": "floor_bridge"}
     _write(writable_client, "POST", "/v1/exercises", headers, own)
-    harder = {**CUSTOM_EXERCISE, "slug": "loader_bridge_two", "name": "Loader bridge 2", "regression": "loader_bridge"}
+    harder = {**EXERCISE_EXAMPLE, "slug": "loader_bridge_two", "name": "Loader bridge 2", "regression": "loader_bridge"}
     _write(writable_client, "POST", "/v1/exercises", headers, harder)
     third = _load(engine, loader)
     _same_content(third, engine)
@@ -90,8 +88,21 @@ def test_writes_of_templates_and_own_exercises_reread_only_themselves(
     # The seeded knowledge was not read again: the very same objects serve the new snapshot.
     assert third.exercises["floor_bridge"] is first.exercises["floor_bridge"]
 
+    # Another template's write re-reads that template alone: earlier exercises and bodies are kept as they were.
+    _write(writable_client, "POST", "/v1/plan-templates", headers, {"slug": "loader_cool_down", "title": "Cool-down"})
+    _write(writable_client, "POST", "/v1/plan-templates/loader_cool_down/versions", headers, {"modes": EXAMPLE_MODES})
+    fourth = _load(engine, loader)
+    _same_content(fourth, engine)
+    assert fourth.exercise("loader_bridge", "loader_gym") is third.exercise("loader_bridge", "loader_gym")
+    [kept] = fourth.template_versions("loader_warm_up", "loader_gym")
+    assert kept.modes is third.template_versions("loader_warm_up", "loader_gym")[0].modes
 
-def test_a_change_of_the_seeded_knowledge_is_read_again(engine: Engine) -> None:
+
+def test_a_change_of_the_seeded_knowledge_is_read_again(
+    writable_client: TestClient, engine: Engine, headers: dict[str, str]
+) -> None:
+    own = {**EXERCISE_EXAMPLE, "slug": "loader_reseed", "name": "Loader reseed"}
+    _write(writable_client, "POST", "/v1/exercises", headers, own)
     loader = CatalogueLoader()
     before = _load(engine, loader)
     with Session(engine) as session:  # what `ceplan seed` does with an edited equipment file
@@ -102,6 +113,12 @@ def test_a_change_of_the_seeded_knowledge_is_read_again(engine: Engine) -> None:
     _same_content(after, engine)
     assert after.equipment["mini_band"].name == "Loop band"
     assert after.exercises["floor_bridge"] is not before.exercises["floor_bridge"]
+    # Tenants' exercises were built with the old seeded lookups: they are built again too.
+    own_before, own_after = (
+        before.exercise("loader_reseed", "loader_gym"),
+        after.exercise("loader_reseed", "loader_gym"),
+    )
+    assert own_before is not None and own_after is not None and own_after is not own_before
 
 
 def test_every_writer_catches_up_with_its_own_write_while_others_write(engine: Engine) -> None:

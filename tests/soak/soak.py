@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from app.schemas.catalogue import EXERCISE_EXAMPLE
 from app.schemas.templates import EXAMPLE_MODES
 from app.services.setup import prepare_database
 from tests.live_server import SEED_DIR, LiveServer, PlanRequests, create_api_key
@@ -95,19 +96,7 @@ class Catalogue:
         self.equipment = [e["slug"] for e in get("/v1/equipment")]
         page = get("/v1/exercises", limit=200)
         self.exercises = [e["slug"] for e in page["items"]]
-        self.exercise_example = {
-            "phase": "activate",
-            "modality": "isolated_strengthening",
-            "targets": ["gluteus_maximus", "gluteus_medius"],
-            "equipment": ["mini_band"],
-            "level": 2,
-            "unilateral": False,
-            "tags": ["supine"],
-            "description": "A floor bridge with a band above the knees, pressing the knees apart.",
-            "instructions": ["Lie on your back, knees bent, band above the knees.", "Lift the hips."],
-            "cues": ["Ribs down"],
-            "defaults": {"sets": 1, "reps": 12, "tempo": "4/2/1", "rest_seconds": 30},
-        }
+        self.exercise_example = EXERCISE_EXAMPLE
 
 
 class Load:
