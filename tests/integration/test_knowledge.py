@@ -1,5 +1,7 @@
 """The seeded knowledge base is complete: every implicated muscle can be treated in each phase it needs."""
 
+import re
+
 from app.domain.catalogue import Catalogue
 from app.domain.model import Phase, Role
 
@@ -108,3 +110,17 @@ def test_every_rollable_overactive_muscle_can_be_inhibited_without_a_foam_roller
         and not any("foam_roller" not in e.equipment for e in catalogue.exercises_serving(Phase.INHIBIT, muscle))
     ]
     assert gaps == []
+
+
+def test_held_exercises_leave_the_hold_time_to_the_plan(catalogue: Catalogue) -> None:
+    # Rolling and static stretches are held for the template's time (30 s in one template, 60 s in another):
+    # an instruction naming its own number of seconds would contradict the prescription beside it.
+    seconds = re.compile(r"\b\d+\s*(?:seconds|secs?|s)\b", re.IGNORECASE)
+    stated = [
+        (exercise.slug, line)
+        for exercise in catalogue.exercises.values()
+        if exercise.modality in ("smr", "static_stretch")
+        for line in exercise.instructions
+        if seconds.search(line)
+    ]
+    assert stated == []
