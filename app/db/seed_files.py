@@ -6,7 +6,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from app.db.vocabulary import (
+from app.domain.model import PHASE_ORDER, Phase
+from app.domain.templates import dose_problem
+from app.domain.vocabulary import (
     AssessmentType,
     BodyRegion,
     Checkpoint,
@@ -20,8 +22,6 @@ from app.db.vocabulary import (
     TemplateStatus,
     View,
 )
-from app.domain.model import PHASE_ORDER, Phase
-from app.domain.templates import dose_problem
 
 Slug = str
 

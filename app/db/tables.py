@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.db import vocabulary as v
-from app.db.vocabulary import values
+from app.domain import vocabulary as v
+from app.domain.vocabulary import values
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",

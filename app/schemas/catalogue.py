@@ -1,14 +1,14 @@
 """The public JSON shapes of the catalogue's read endpoints."""
 
-from typing import Generic, Literal, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
+from app.domain.vocabulary import BodyRegion, ConditionActionName, LateralityName, PhaseName
 from app.schemas.base import StrictInput
 
 T = TypeVar("T")
-PhaseName = Literal["inhibit", "lengthen", "activate", "integrate"]
 
 
 class PublicModel(BaseModel):
@@ -69,7 +69,7 @@ class RulesetSummary(PublicModel):
 
 class RuleMusclePublic(PublicModel):
     muscle: str
-    laterality: Literal["same", "opposite", "unspecified"] = Field(
+    laterality: LateralityName = Field(
         description="Relative to the finding's side: same, opposite, or not stated by the source."
     )
 
@@ -98,7 +98,7 @@ class ConditionPublic(PublicModel):
     slug: str = Field(examples=["osteoporosis"])
     name: str
     description: str
-    action: Literal["refer", "exclude", "caution"] = Field(
+    action: ConditionActionName = Field(
         description="refer: no plan, a referral; exclude: exercises with the listed risk tags are left out; "
         "caution: a warning on the plan."
     )
@@ -226,5 +226,5 @@ class ExerciseCreate(StrictInput):
     instructions: list[str] = Field(min_length=1, max_length=20)
     cues: list[str] = Field(default=[], max_length=10)
     defaults: DosageIn
-    body_region: Literal["lower_body", "upper_body", "total_body"] | None = None
+    body_region: BodyRegion | None = None
     for_compensations: list[str] = Field(default=[], max_length=20, description="Integrate: compensation ids.")

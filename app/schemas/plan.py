@@ -4,10 +4,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.domain.vocabulary import AssessmentType, Mode, PhaseName
 from app.schemas.base import StrictInput
 from app.schemas.problem import Problem
 
-AssessmentType = Literal["overhead_squat", "single_leg_squat", "push", "pull", "static_posture"]
 Side = Literal["left", "right", "bilateral"]
 MAX_ASSESSMENTS = 5
 MAX_FINDINGS = 30
@@ -63,7 +63,7 @@ class TemplateChoiceIn(StrictInput):
 
 
 class PreferencesIn(StrictInput):
-    mode: Literal["standalone", "warm_up", "cool_down"] = "standalone"
+    mode: Mode = "standalone"
     session_minutes: int | None = Field(default=None, ge=5, le=180, description="Time budget; none for no limit.")
     equipment: list[str] | None = Field(
         default=None,
@@ -201,7 +201,7 @@ class AcuteVariablesOut(Output):
 
 
 class PhaseOut(BaseModel):
-    phase: Literal["inhibit", "lengthen", "activate", "integrate"]
+    phase: PhaseName
     acute_variables: AcuteVariablesOut
     exercises: list[PlannedExerciseOut]
 

@@ -8,11 +8,10 @@ from pydantic.config import JsonDict
 
 from app.domain.model import PHASE_ORDER, Phase
 from app.domain.templates import dose_problem
+from app.domain.vocabulary import PhaseName, TemplateStatus
 from app.schemas.base import StrictInput
 
 Slug = str
-Mode = Literal["standalone", "warm_up", "cool_down"]
-Status = Literal["draft", "published", "retired"]
 
 
 def _example_mode(cap: int) -> JsonDict:
@@ -48,7 +47,7 @@ EXAMPLE_MODES: JsonDict = {"standalone": _example_mode(5), "warm_up": _example_m
 
 
 class PhaseVariables(StrictInput):
-    phase: Literal["inhibit", "lengthen", "activate", "integrate"]
+    phase: PhaseName
     modality: str = Field(max_length=32, description="The technique these numbers are for (e.g. `smr`).")
     sets: int = Field(ge=1, le=10)
     reps: int | None = Field(default=None, ge=1, le=100, description="Activate and Integrate.")
@@ -115,7 +114,7 @@ class DraftUpdate(StrictInput):
 
 class VersionSummary(BaseModel):
     version: int
-    status: Status
+    status: TemplateStatus
     created_at: datetime | None
     published_at: datetime | None
     retired_at: datetime | None

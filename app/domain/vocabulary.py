@@ -1,5 +1,5 @@
-"""The closed vocabularies of the stored knowledge, named once: seed files are validated against these types
-and the tables' check constraints are built from them."""
+"""The closed vocabularies of the stored knowledge, named once: seed files are validated against these types,
+the tables' check constraints are built from them, and the API's schemas use them."""
 
 from typing import Literal, get_args
 
