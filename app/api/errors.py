@@ -5,7 +5,6 @@ Exceptions carry their status; these handlers render them, FastAPI's validation 
 """
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.domain.errors import DomainError
 from app.errors import CeplanError
 from app.schemas.problem import FieldError, Problem
-from app.services.problems import domain_problem, problem, validation_problem
+from app.services.problems import domain_problem, field_path, problem, validation_problem
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("ceplan")
@@ -38,13 +37,6 @@ def render(body: Problem, headers: dict[str, str] | None = None) -> JSONResponse
     )
 
 
-def _field_path(location: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in location]
-    if parts and parts[0] == "body":
-        parts = parts[1:]
-    return ".".join(parts) or "body"
-
-
 async def _ceplan_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CeplanError)
     body = problem(exc.status_code, exc.code, exc.title, exc.detail, errors=exc.errors, allowed=exc.allowed)
@@ -58,9 +50,7 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return render(
-        validation_problem([FieldError(field=_field_path(tuple(e["loc"])), message=e["msg"]) for e in exc.errors()])
-    )
+    return render(validation_problem([FieldError(field=field_path(e["loc"]), message=e["msg"]) for e in exc.errors()]))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,5 +1,8 @@
 """Problem bodies (RFC 9457), built in one place for error answers and for failed batch items alike."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from pydantic import ValidationError
 
 from app.domain.errors import DomainError
@@ -43,7 +46,15 @@ def validation_problem(errors: list[FieldError]) -> Problem:
     return problem(422, "validation_error", "The request is not valid", detail, errors=errors)
 
 
+def field_path(location: Sequence[Any], prefix: str = "") -> str:
+    """The dotted path of the field at fault; FastAPI's leading `body` goes (the body is the whole request)."""
+    parts = [str(p) for p in location]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return prefix + ".".join(parts) if parts else prefix.rstrip(".") or "body"
+
+
 def pydantic_problem(error: ValidationError, prefix: str = "") -> Problem:
     return validation_problem(
-        [FieldError(field=prefix + ".".join(str(p) for p in e["loc"]), message=e["msg"]) for e in error.errors()]
+        [FieldError(field=field_path(e["loc"], prefix), message=e["msg"]) for e in error.errors()]
     )
