@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     require_api_key: bool = Field(
         default=False, description="Require an API key for reads and plans too (writes always need one)."
     )
+    require_screening: bool = Field(
+        default=False,
+        description="Refuse (422) a plan request without a `screening` block, instead of planning with a notice "
+        "that nothing was screened.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -48,6 +48,11 @@ class _Shared:
     parts: dict[str, Any]  # Catalogue.build's arguments for the shared knowledge
     exercises: list[m.Exercise]
 
+    @property
+    def safety(self) -> m.ExerciseSafety | None:
+        safety: m.ExerciseSafety | None = self.parts["safety"]
+        return safety
+
 
 @dataclass(frozen=True)
 class _Body:
@@ -148,6 +153,7 @@ def _load_shared(session: Session, revision: int) -> _Shared:
     comp_slug = {cid: row.slug for cid, row in compensations.items()}
     assessments = {row.id: row for row in session.exec(select(t.Assessment)).all()}
     equipment = {row.id: row for row in session.exec(select(t.Equipment)).all()}
+    safety = _safety(session)
     shared = _Shared(
         revision,
         muscle_slug,
@@ -181,10 +187,13 @@ def _load_shared(session: Session, revision: int) -> _Shared:
                     tuple(n.when_compensations),
                     tuple(n.when_muscles_overactive),
                     n.source,
+                    _intake_trigger(n.when_intake),
                 )
                 for n in session.exec(select(t.LifestyleNote).order_by(t.LifestyleNote.slug)).all()
             ],
             "screening": _screening(session),
+            "safety": safety,
+            "mobility_tests": _mobility_tests(session),
         },
         exercises=[],
     )
@@ -290,6 +299,11 @@ def _exercises(session: Session, shared: _Shared, which: ColumnElement[bool]) ->
     def link(exercise_id: int | None) -> str | None:
         return slugs[exercise_id] if exercise_id is not None else None
 
+    def risk_tags(eid: int, r: t.Exercise) -> tuple[str, ...]:
+        """The tags the exercise declares and those its position, stance and effort carry."""
+        derived = shared.safety.derived_tags(r.position, r.stance, r.supported, r.effort) if shared.safety else ()
+        return tuple(sorted({*tags[eid], *derived}))
+
     return {
         eid: m.Exercise(
             slug=r.slug,
@@ -300,7 +314,7 @@ def _exercises(session: Session, shared: _Shared, which: ColumnElement[bool]) ->
             equipment=tuple(sorted(shared.equipment_slug[x] for x in needs[eid])),
             level=r.level,
             unilateral=r.unilateral,
-            tags=tuple(sorted(tags[eid])),
+            tags=risk_tags(eid, r),
             regression=link(r.regression_id),
             progression=link(r.progression_id),
             description=r.description,
@@ -311,6 +325,10 @@ def _exercises(session: Session, shared: _Shared, which: ColumnElement[bool]) ->
             body_region=r.body_region,
             for_compensations=tuple(sorted(shared.compensation_slug[x] for x in comps[eid])),
             owner=tenants.get(r.tenant_id) if r.tenant_id else None,
+            position=r.position,
+            stance=r.stance,
+            supported=r.supported,
+            effort=r.effort,
         )
         for eid, r in rows.items()
     }
@@ -329,4 +347,52 @@ def _screening(session: Session) -> m.ScreeningPolicy | None:
         referral_advice=doc["referral_advice"],
         past_injury_note=doc["past_injury_note"],
         source=doc["source"],
+        urgent_signs=tuple(doc["urgent_signs"]),
+    )
+
+
+def _intake_trigger(stored: Mapping[str, Any] | None) -> m.IntakeTrigger | None:
+    if stored is None:
+        return None
+    return m.IntakeTrigger(
+        sitting_hours_at_least=stored.get("sitting_hours_at_least"),
+        sleep_hours_below=stored.get("sleep_hours_below"),
+        stress_at_least=stored.get("stress_at_least"),
+        activities=tuple(stored.get("activities", ())),
+        conditions=tuple(stored.get("conditions", ())),
+    )
+
+
+def _safety(session: Session) -> m.ExerciseSafety | None:
+    row = session.get(t.Policy, "exercise_safety")
+    if row is None:
+        return None
+    doc = row.document
+    caps = doc["effort_caps"]
+    return m.ExerciseSafety(
+        positions={
+            slug: m.PositionFacts(p["floor"], p["group"], p["name"], tuple(p["tags"]))
+            for slug, p in doc["positions"].items()
+        },
+        stance_tags={slug: tuple(s["tags"]) for slug, s in doc["stances"].items()},
+        unsupported_stance_tags={slug: tuple(s["unsupported_tags"]) for slug, s in doc["stances"].items()},
+        efforts={slug: m.EffortFacts(e["rank"], e["name"], tuple(e["tags"])) for slug, e in doc["efforts"].items()},
+        cap_effort=caps["effort"],
+        cap_conditions=tuple(caps["for_conditions"]),
+        cap_pregnancy=caps["for_pregnancy"],
+        cap_note=caps["note"],
+        max_sets=dict(doc["max_sets"]),
+        modality_names=dict(doc["modality_names"]),
+        tag_names=dict(doc["tag_names"]),
+        source=doc["source"],
+    )
+
+
+def _mobility_tests(session: Session) -> tuple[m.MobilityTest, ...]:
+    row = session.get(t.Policy, "mobility_tests")
+    if row is None:
+        return ()
+    return tuple(
+        m.MobilityTest(test["slug"], test["name"], test["how"], tuple(test["muscles"]), test["source"])
+        for test in row.document["tests"]
     )

@@ -292,17 +292,23 @@ def _seed_lifestyle(seeder: _Seeder, bundle: SeedBundle) -> None:
 
 def _seed_policy(seeder: _Seeder, bundle: SeedBundle) -> None:
     session = seeder.session
-    # Compare in stored form: JSON turns YAML's integer keys (trimesters) into strings.
-    document = json.loads(bundle.screening.model_dump_json())
-    policy = session.get(t.Policy, "screening")
-    if policy is None:
-        session.add(t.Policy(slug="screening", document=document))
-        seeder.report.record("policy", "added")
-    elif policy.document != document:
-        policy.document = document
-        seeder.report.record("policy", "changed")
-    else:
-        seeder.report.record("policy", "unchanged")
+    documents = (
+        ("screening", bundle.screening),
+        ("exercise_safety", bundle.exercise_safety),
+        ("mobility_tests", bundle.mobility_tests),
+    )
+    for slug, content in documents:
+        # Compare in stored form: JSON turns YAML's integer keys (trimesters) into strings.
+        document = json.loads(content.model_dump_json())
+        policy = session.get(t.Policy, slug)
+        if policy is None:
+            session.add(t.Policy(slug=slug, document=document))
+            seeder.report.record("policy", "added")
+        elif policy.document != document:
+            policy.document = document
+            seeder.report.record("policy", "changed")
+        else:
+            seeder.report.record("policy", "unchanged")
     session.flush()
 
 

@@ -1,7 +1,7 @@
 """The shapes of the YAML files in seed/, validated strictly before anything touches the database."""
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -9,16 +9,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from app.domain.model import PHASE_ORDER, Phase
 from app.domain.templates import dose_problem
 from app.domain.vocabulary import (
+    Activity,
     AssessmentType,
     BodyRegion,
     Checkpoint,
     ConditionActionName,
+    DeclaredTag,
+    DerivedTag,
+    Effort,
     Modality,
     Mode,
     MuscleKind,
     PhaseName,
+    Position,
     Region,
     RiskTag,
+    Stance,
     TemplateStatus,
     View,
 )
@@ -125,7 +131,11 @@ class ExerciseFile(SeedModel):
     equipment: list[Slug] = []
     level: int = Field(ge=1, le=3)
     unilateral: bool
-    tags: list[RiskTag] = []
+    position: Position
+    stance: Stance
+    supported: bool = False
+    effort: Effort | None = None
+    tags: list[DeclaredTag] = []
     regression: Slug | None = None
     progression: Slug | None = None
     description: str
@@ -135,6 +145,14 @@ class ExerciseFile(SeedModel):
     source: str
     region: BodyRegion | None = None
     for_compensations: list[Slug] = []
+
+    @model_validator(mode="after")
+    def _position_fits(self) -> "ExerciseFile":
+        if (self.position == "standing") != (self.stance != "none"):
+            raise ValueError("a standing exercise has a stance other than none, and only a standing one does")
+        if (self.modality == "positional_isometric") != (self.effort is not None):
+            raise ValueError("effort is given for positional isometrics, and only for them")
+        return self
 
 
 class ConditionFile(SeedModel):
@@ -147,6 +165,14 @@ class ConditionFile(SeedModel):
     source: str
 
 
+class IntakeTriggerFile(SeedModel):
+    sitting_hours_at_least: float | None = Field(default=None, ge=0, le=24)
+    sleep_hours_below: float | None = Field(default=None, ge=0, le=24)
+    stress_at_least: int | None = Field(default=None, ge=1, le=5)
+    activities: list[Activity] = []
+    conditions: list[Slug] = []
+
+
 class LifestyleFile(SeedModel):
     slug: Slug
     title: str
@@ -154,8 +180,71 @@ class LifestyleFile(SeedModel):
     when_compensations: list[Slug] = []
     when_muscles_overactive: list[Slug] = []
     when_past_injury: bool = False
+    when_intake: IntakeTriggerFile | None = None
     always: bool = False
     source: str
+
+
+class PositionFile(SeedModel):
+    floor: bool
+    group: int = Field(ge=1, le=3)
+    name: str
+    tags: list[DerivedTag] = []
+
+
+class StanceFile(SeedModel):
+    tags: list[DerivedTag] = []
+    unsupported_tags: list[DerivedTag] = []
+
+
+class EffortFile(SeedModel):
+    rank: int = Field(ge=1)
+    name: str
+    tags: list[DerivedTag] = []
+
+
+class EffortCapFile(SeedModel):
+    effort: Effort
+    for_conditions: list[Slug] = []
+    for_pregnancy: bool = False
+    note: str
+
+
+class MobilityTestFile(SeedModel):
+    slug: Slug
+    name: str
+    how: str
+    muscles: list[Slug] = Field(min_length=1)
+    source: str
+
+
+class MobilityTestsFile(SeedModel):
+    tests: list[MobilityTestFile] = Field(min_length=1)
+
+
+class ExerciseSafetyFile(SeedModel):
+    positions: dict[Position, PositionFile]
+    stances: dict[Stance, StanceFile]
+    efforts: dict[Effort, EffortFile]
+    effort_caps: EffortCapFile
+    max_sets: dict[Modality, int]
+    modality_names: dict[Modality, str]
+    tag_names: dict[RiskTag, str]
+    source: str
+
+    @model_validator(mode="after")
+    def _complete(self) -> "ExerciseSafetyFile":
+        for name, given, vocabulary in (
+            ("positions", self.positions, Position),
+            ("stances", self.stances, Stance),
+            ("efforts", self.efforts, Effort),
+            ("max_sets", self.max_sets, Modality),
+            ("modality_names", self.modality_names, Modality),
+            ("tag_names", self.tag_names, RiskTag),
+        ):
+            if missing := sorted(set(get_args(vocabulary)) - set(given)):
+                raise ValueError(f"{name} lacks {', '.join(missing)}")
+        return self
 
 
 class PhaseVariablesFile(SeedModel):
@@ -210,6 +299,9 @@ class ScreeningMessages(SeedModel):
     pregnancy_with_clearance: str
     numbness: str
     condition: str = Field(pattern=r"\{condition\}")
+    not_screened: str
+    assumed_equipment: str = Field(pattern=r"\{equipment\}")
+    pregnancy_low_back_arch: str
 
 
 class PregnancyRules(SeedModel):
@@ -222,6 +314,7 @@ class ScreeningFile(SeedModel):
     pregnancy: PregnancyRules
     messages: ScreeningMessages
     referral_advice: str
+    urgent_signs: list[str] = Field(min_length=1)
     past_injury_note: str
     source: str
     sources: dict[str, str] = {}
@@ -239,6 +332,8 @@ class SeedBundle(SeedModel):
     conditions: list[ConditionFile]
     lifestyle: list[LifestyleFile]
     screening: ScreeningFile
+    exercise_safety: ExerciseSafetyFile
+    mobility_tests: MobilityTestsFile
     templates: list[TemplateFile]
 
 
@@ -267,6 +362,8 @@ def read_seed(seed_dir: Path) -> SeedBundle:
             "conditions": _read(seed_dir / "conditions.yaml"),
             "lifestyle": _read(seed_dir / "lifestyle.yaml"),
             "screening": _read(seed_dir / "screening.yaml"),
+            "exercise_safety": _read(seed_dir / "exercise_safety.yaml"),
+            "mobility_tests": _read(seed_dir / "mobility_tests.yaml"),
             "templates": _read_list(seed_dir / "templates"),
         }
         return SeedBundle.model_validate(files)

@@ -39,6 +39,9 @@ MODALITIES = values(v.Modality)
 BODY_REGIONS = values(v.BodyRegion)
 CONDITION_ACTIONS = values(v.ConditionActionName)
 TEMPLATE_STATUSES = values(v.TemplateStatus)
+POSITIONS = values(v.Position)
+STANCES = values(v.Stance)
+EFFORTS = values(v.Effort)
 
 
 class Muscle(SQLModel, table=True):
@@ -178,6 +181,9 @@ class Exercise(SQLModel, table=True):
         CheckConstraint("reps IS NOT NULL OR hold_seconds IS NOT NULL", name="dose"),
         CheckConstraint("rest_seconds >= 0", name="rest_seconds"),
         CheckConstraint(f"body_region IS NULL OR {_in('body_region', BODY_REGIONS)}", name="body_region"),
+        CheckConstraint(_in("position", POSITIONS), name="position"),
+        CheckConstraint(_in("stance", STANCES), name="stance"),
+        CheckConstraint(f"effort IS NULL OR {_in('effort', EFFORTS)}", name="effort"),
     )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int | None = Field(default=None, foreign_key="tenant.id", ondelete="CASCADE")
@@ -187,6 +193,10 @@ class Exercise(SQLModel, table=True):
     modality: str = Field(max_length=32)
     level: int
     unilateral: bool
+    position: str = Field(max_length=16)
+    stance: str = Field(max_length=16)
+    supported: bool = False
+    effort: str | None = Field(default=None, max_length=16)
     body_region: str | None = Field(default=None, max_length=16)
     description: str
     instructions: list[str] = Field(sa_column=Column(JSON, nullable=False))
@@ -247,11 +257,12 @@ class LifestyleNote(SQLModel, table=True):
     when_past_injury: bool = False
     when_compensations: list[str] = Field(sa_column=Column(JSON, nullable=False))
     when_muscles_overactive: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    when_intake: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     source: str = Field(max_length=200)
 
 
 class Policy(SQLModel, table=True):
-    """Named policy documents of the knowledge base (the screening rules), kept whole as JSON."""
+    """Named policy documents of the knowledge base (screening rules, exercise safety), kept whole as JSON."""
 
     slug: str = Field(primary_key=True, max_length=64)
     document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

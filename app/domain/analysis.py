@@ -13,6 +13,9 @@ from app.domain.requests import AssessmentResult, Finding
 BODY_SIDES = ("left", "right")
 UNSPECIFIED = "unspecified"
 SIDE_ORDER = {"left": 0, "right": 1, UNSPECIFIED: 2}
+# A pattern is listed as resembled only when the findings share at least this many of its muscles: one shared muscle
+# says nothing about a whole-body posture (ours).
+MIN_SHARED_MUSCLES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,24 +248,25 @@ def _resemblances(
     underactive: tuple[Implication, ...],
     found: tuple[str, ...],
 ) -> tuple[Resemblance, ...]:
-    """How much of each static distortion pattern's muscle profile the findings reproduce (0-1)."""
+    """How much of each static distortion pattern's muscle profile the findings reproduce (0-1): the patterns the
+    trainer entered first, then those sharing enough muscles, most alike first."""
     patterns = catalogue.static_patterns(ruleset)
     source = ruleset if patterns else catalogue.default_ruleset
     if not patterns:
         patterns = catalogue.static_patterns(source)
     over = {i.muscle for i in overactive}
     under = {i.muscle for i in underactive}
-    result = []
+    entered, resembled = [], []
     for pattern in patterns:
-        if pattern.pattern in found:
-            continue
         matched_over, matched_under = pattern.overactive & over, pattern.underactive & under
         total = len(pattern.overactive) + len(pattern.underactive)
-        score = round((len(matched_over) + len(matched_under)) / total, 2) if total else 0.0
-        if score > 0:
-            result.append(
-                Resemblance(
-                    pattern.pattern, source.slug, score, tuple(sorted(matched_over)), tuple(sorted(matched_under))
-                )
-            )
-    return tuple(sorted(result, key=lambda r: (-r.score, r.pattern)))
+        matched = len(matched_over) + len(matched_under)
+        score = round(matched / total, 2) if total else 0.0
+        resemblance = Resemblance(
+            pattern.pattern, source.slug, score, tuple(sorted(matched_over)), tuple(sorted(matched_under))
+        )
+        if pattern.pattern in found:
+            entered.append(resemblance)  # the trainer saw it: it leads, whatever else the findings resemble
+        elif matched >= MIN_SHARED_MUSCLES:
+            resembled.append(resemblance)
+    return (*entered, *sorted(resembled, key=lambda r: (-r.score, r.pattern)))

@@ -15,7 +15,9 @@ from app.domain.model import (
     Condition,
     Equipment,
     Exercise,
+    ExerciseSafety,
     LifestyleNote,
+    MobilityTest,
     Muscle,
     Phase,
     Role,
@@ -44,40 +46,9 @@ def _by_slug(items: Iterable[Any]) -> dict[str, Any]:
     return {item.slug: item for item in items}
 
 
-def eligibility_profile(exercise: Exercise) -> Hashable:
-    """All a client's eligibility looks at: whose the exercise is, its risk tags, its equipment and its level.
-    Two exercises with the same profile are allowed, or refused for the same kind of reason, together."""
-    return (exercise.owner, frozenset(exercise.tags), frozenset(exercise.equipment), exercise.level)
-
-
-def first_of_each_profile(exercises: Iterable[Exercise]) -> tuple[Exercise, ...]:
-    """The exercises in their order, without any whose eligibility profile came earlier: a walk looking for the
-    first exercise a client may do (or the first refused for a given reason) never needs the later ones."""
-    seen: set[Hashable] = set()
-    kept = []
-    for exercise in exercises:
-        profile = eligibility_profile(exercise)
-        if profile not in seen:
-            seen.add(profile)
-            kept.append(exercise)
-    return tuple(kept)
-
-
 def integrate_rank(exercise: Exercise) -> tuple[int, int, str, str]:
     """How the planner breaks a tie between integrate exercises that cover as many compensations, best first."""
     return (-exercise.level, len(exercise.equipment), exercise.slug, exercise.owner or "")
-
-
-def pick_rank(exercise: Exercise, muscle: str, one_side: bool) -> tuple[bool, bool, int, int, str, str]:
-    """How the planner ranks the exercises that serve a muscle, best first; all of it is static."""
-    return (
-        muscle not in exercise.targets,  # a direct target first
-        one_side and not exercise.unilateral,  # a one-sided finding prefers a one-sided exercise
-        -exercise.level,  # the most demanding the client is ready for
-        len(exercise.equipment),
-        exercise.slug,
-        exercise.owner or "",  # a shared exercise before a tenant's of the same slug, as `exercises_serving` has them
-    )
 
 
 @dataclass(frozen=True)
@@ -95,6 +66,8 @@ class Catalogue:
     templates: Mapping[tuple[str | None, str], tuple[TemplateVersion, ...]] = field(default_factory=dict)
     default_template: str = ""
     custom_exercises: Mapping[str, Mapping[str, Exercise]] = field(default_factory=dict)
+    safety: ExerciseSafety | None = None
+    mobility_tests: tuple[MobilityTest, ...] = ()
     # Unique in this process, unlike `revision` (two databases may share a revision number).
     snapshot_id: int = field(default_factory=lambda: next(_SNAPSHOT_IDS))
 
@@ -114,6 +87,8 @@ class Catalogue:
         screening: ScreeningPolicy | None = None,
         templates: Iterable[TemplateVersion] = (),
         default_template: str = "",
+        safety: ExerciseSafety | None = None,
+        mobility_tests: Iterable[MobilityTest] = (),
     ) -> "Catalogue":
         versions: dict[tuple[str | None, str], list[TemplateVersion]] = {}
         for version in templates:
@@ -137,6 +112,8 @@ class Catalogue:
             templates={key: tuple(sorted(vs, key=lambda v: v.version)) for key, vs in versions.items()},
             default_template=default_template,
             custom_exercises=custom,
+            safety=safety,
+            mobility_tests=tuple(mobility_tests),
         )
 
     @cached_property
@@ -211,6 +188,25 @@ class Catalogue:
         """The muscle, its groups and its members: an exercise targeting any of them serves it."""
         return self._related.get(slug, frozenset({slug}))
 
+    @cached_property
+    def _down(self) -> dict[str, frozenset[str]]:
+        return {slug: frozenset({slug}) | self.descendants(slug) for slug in self.muscles}
+
+    def down(self, slug: str) -> frozenset[str]:
+        """The muscle and every member of it: what working the muscle works."""
+        return self._down.get(slug, frozenset({slug}))
+
+    @cached_property
+    def _worked(self) -> dict[tuple[str | None, str], frozenset[str]]:
+        return {
+            (exercise.owner, exercise.slug): frozenset().union(*(self.down(t) for t in exercise.targets))
+            for exercise in self.all_exercises()
+        }
+
+    def worked(self, exercise: Exercise) -> frozenset[str]:
+        """Every muscle the exercise works: its targets and all their members (not the groups they belong to)."""
+        return self._worked[(exercise.owner, exercise.slug)]
+
     def all_exercises(self) -> Iterable[Exercise]:
         """Shared and custom exercises of every tenant."""
         yield from self.exercises.values()
@@ -254,56 +250,15 @@ class Catalogue:
         """Exercises of the phase (shared and every tenant's) serving the muscle, one of its groups or members."""
         return self._serving.get((phase, muscle), ())
 
-    # --- indexes for the planner: static data only, built on first use and kept for the snapshot's life. They live
-    # outside `_memo`, which holds answers that depend on a client; these depend on nothing but the catalogue.
-    @cached_property
-    def _ranked_serving(self) -> dict[tuple[Phase, str, bool], tuple[Exercise, ...]]:
-        return {}
+    def mobility_test(self, muscle: str) -> MobilityTest | None:
+        """The first test that decides the muscle, directly or through a group it belongs to."""
+        related = {muscle} | self.ancestors(muscle)
+        return next((test for test in self.mobility_tests if related & set(test.muscles)), None)
 
-    def ranked_serving(self, phase: Phase, muscle: str, one_side: bool) -> tuple[Exercise, ...]:
-        """`exercises_serving`, best first by `pick_rank`, only the first of each eligibility profile: the
-        planner's pick is the first of these the client may do, found without looking at the rest."""
-        key = (phase, muscle, one_side)
-        ranked = self._ranked_serving.get(key)
-        if ranked is None:
-            candidates = sorted(self.exercises_serving(phase, muscle), key=lambda e: pick_rank(e, muscle, one_side))
-            ranked = self._ranked_serving[key] = first_of_each_profile(candidates)
-        return ranked
-
-    @cached_property
-    def _serving_profiles(self) -> dict[tuple[Phase, str], tuple[Exercise, ...]]:
-        return {}
-
-    def serving_profiles(self, phase: Phase, muscle: str) -> tuple[Exercise, ...]:
-        """`exercises_serving` in its order, only the first of each eligibility profile: when the client may do
-        none of them, the first refusal of each kind (which the planner reports) is among these."""
-        key = (phase, muscle)
-        kept = self._serving_profiles.get(key)
-        if kept is None:
-            kept = self._serving_profiles[key] = first_of_each_profile(self.exercises_serving(phase, muscle))
-        return kept
-
-    @cached_property
-    def integrate_by_cover(self) -> dict[frozenset[str], tuple[Exercise, ...]]:
-        """Integrate exercises (shared and every tenant's) that cover compensations, grouped by the set they cover,
-        each group best first by `integrate_rank` and only the first of each eligibility profile: of a group, the
-        planner's greedy cover can only ever choose the first one the client may do."""
-        groups: dict[frozenset[str], list[Exercise]] = {}
-        for exercise in sorted(self._integrate_exercises, key=integrate_rank):
-            if exercise.for_compensations:
-                groups.setdefault(frozenset(exercise.for_compensations), []).append(exercise)
-        return {cover: first_of_each_profile(group) for cover, group in groups.items()}
-
-    @cached_property
-    def integrate_for(self) -> dict[str, tuple[Exercise, ...]]:
-        """The integrate exercises that cover each compensation, by slug (a shared one before a tenant's of the same
-        slug), only the first of each eligibility profile: the first refusal among them is the one the planner
-        reports when the compensation stays uncovered."""
-        covering: dict[str, list[Exercise]] = {}
-        for exercise in self._integrate_exercises:
-            for compensation in exercise.for_compensations:
-                covering.setdefault(compensation, []).append(exercise)
-        return {compensation: first_of_each_profile(group) for compensation, group in covering.items()}
+    @property
+    def integrate_exercises(self) -> list[Exercise]:
+        """Integrate exercises of the shared catalogue and every tenant, by slug."""
+        return self._integrate_exercises
 
     @cached_property
     def _integrate_exercises(self) -> list[Exercise]:

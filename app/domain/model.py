@@ -138,6 +138,10 @@ class Exercise:
     body_region: str | None = None
     for_compensations: tuple[str, ...] = ()
     owner: str | None = None  # the tenant of a custom exercise; None for the shared catalogue
+    position: str = "standing"
+    stance: str = "bilateral"
+    supported: bool = False  # a hand on a wall, chair or rail for balance throughout
+    effort: str | None = None  # the peak effort of a positional isometric
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,17 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
+class IntakeTrigger:
+    """What the client's own lifestyle answers must say for a note to apply (any one suffices)."""
+
+    sitting_hours_at_least: float | None = None
+    sleep_hours_below: float | None = None
+    stress_at_least: int | None = None
+    activities: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class LifestyleNote:
     slug: str
     title: str
@@ -161,6 +176,60 @@ class LifestyleNote:
     when_compensations: tuple[str, ...]
     when_muscles_overactive: tuple[str, ...]
     source: str
+    when_intake: IntakeTrigger | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MobilityTest:
+    """A test that decides whether a flagged muscle is short or weak (seed/mobility_tests.yaml)."""
+
+    slug: str
+    name: str
+    how: str
+    muscles: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PositionFacts:
+    floor: bool
+    group: int  # a phase's exercises go floor (1), seated (2), standing (3)
+    name: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EffortFacts:
+    rank: int
+    name: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseSafety:
+    """What positions, stances and efforts mean for safety, and technique set ranges (seed/exercise_safety.yaml)."""
+
+    positions: dict[str, PositionFacts]
+    stance_tags: dict[str, tuple[str, ...]]
+    unsupported_stance_tags: dict[str, tuple[str, ...]]
+    efforts: dict[str, EffortFacts]
+    cap_effort: str
+    cap_conditions: tuple[str, ...]
+    cap_pregnancy: bool
+    cap_note: str
+    max_sets: dict[str, int]
+    modality_names: dict[str, str]
+    tag_names: dict[str, str]
+    source: str
+
+    def derived_tags(self, position: str, stance: str, supported: bool, effort: str | None) -> tuple[str, ...]:
+        """The risk tags an exercise's position, stance and effort carry."""
+        tags = [*self.positions[position].tags, *self.stance_tags[stance]]
+        if not supported:
+            tags += self.unsupported_stance_tags[stance]
+        if effort is not None:
+            tags += self.efforts[effort].tags
+        return tuple(tags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +271,7 @@ class ScreeningPolicy:
     referral_advice: str
     past_injury_note: str
     source: str
+    urgent_signs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

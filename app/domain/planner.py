@@ -1,144 +1,43 @@
-"""Analysis + template + screening -> a four-phase plan whose every line says why (domain.md F, G, I, J, K).
+"""Analysis + template + screening -> a four-phase plan whose every line says why (domain.md F, G, I, J, K, M).
 
-Overactive muscles get Inhibit (where rolling is safe) and Lengthen, underactive ones Activate, and Integrate
-exercises are chosen to cover the compensations found. Each muscle is served once per phase; an exercise that
-already serves a muscle (through its targets, their groups or members) takes it on instead of a second one.
+Overactive muscles are rolled (where rolling is safe) and lengthened, underactive ones activated, and Integrate
+exercises cover the compensations found. What each phase may use is decided in `selection`, how much of it in
+`dosage`, and every sentence a person reads is worded in `wording`. This module puts them together and fits the
+plan to the session's time.
 """
 
 import math
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
-from typing import NamedTuple
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from app.domain.analysis import Analysis, Evidence, Implication, analyse, choose_ruleset, sort_sides
+from app.domain import wording
+from app.domain.analysis import Analysis, Evidence, analyse, choose_ruleset
 from app.domain.catalogue import Catalogue, integrate_rank
+from app.domain.dosage import prescription, seconds
 from app.domain.errors import UnknownId
-from app.domain.model import PHASE_ORDER, Dosage, Exercise, ModeVariables, Phase, PhaseVariables, TemplateVersion
+from app.domain.explain import conflict_warnings, gap_omission, referral_findings
+from app.domain.lifestyle import lifestyle_notes
+from app.domain.model import PHASE_ORDER, Exercise, ModeVariables, Phase
+from app.domain.plan import Omission, Plan, PlannedExercise, PlannedPhase, Rationale, Referral
 from app.domain.requests import PlanRequest, Preferences
 from app.domain.screening import Notice, ScreeningOutcome, screen
+from app.domain.selection import (
+    BODY_SIDES,
+    RELEASE_PHASES,
+    Client,
+    Gap,
+    Need,
+    Pick,
+    SideMap,
+    body_sides,
+    select,
+)
 from app.domain.templates import choose_template
 
-MUSCLE_PHASES = {Phase.INHIBIT: "overactive", Phase.LENGTHEN: "overactive", Phase.ACTIVATE: "underactive"}
+__all__ = ["Plan", "make_plan"]
 
-
-@dataclass(frozen=True, slots=True)
-class Rationale:
-    muscles: tuple[str, ...]
-    findings: tuple[Evidence, ...]
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedExercise:
-    exercise: Exercise
-    muscles: tuple[str, ...]
-    side: str | None  # left | right | both (a one-sided exercise done on each side) | None (both at once)
-    prescription: Dosage
-    rationale: Rationale
-    seconds: int
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedPhase:
-    phase: Phase
-    variables: PhaseVariables
-    exercises: tuple[PlannedExercise, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Omission:
-    reason: str
-    phase: Phase | None
-    detail: str
-    muscle: str | None = None
-    side: str | None = None
-    exercise: str | None = None
-    compensation: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    status: str  # plan | referral
-    analysis: Analysis
-    template: TemplateVersion
-    mode: str
-    phases: tuple[PlannedPhase, ...]
-    estimated_minutes: int
-    session_minutes: int | None
-    frequency_per_week: str
-    reassess_after_weeks: int
-    warnings: tuple[Notice, ...]
-    lifestyle: tuple[Notice, ...]
-    omitted: tuple[Omission, ...]
-    referral_reasons: tuple[Notice, ...] = ()
-    referral_advice: str | None = None
-
-
-class Need(NamedTuple):
-    """A muscle one phase must serve, on these sides, because of this evidence. (A named tuple: a plan makes
-    dozens, and a frozen dataclass costs three times as much to build.)"""
-
-    muscle: str
-    sides: tuple[str, ...]
-    evidence: tuple[Evidence, ...]
-
-    @property
-    def one_side(self) -> bool:
-        """Whether the findings point to one body side only (a one-sided exercise is then preferred)."""
-        return len(self.sides) == 1 and self.sides[0] != "unspecified"
-
-
-@dataclass(frozen=True, slots=True)
-class Eligibility:
-    excluded_tags: dict[str, tuple[str, ...]]
-    equipment: frozenset[str] | None
-    level: int
-    tenant: str | None = None
-
-    def visible(self, exercise: Exercise) -> bool:
-        """A tenant's custom exercises serve only that tenant's plans."""
-        return exercise.owner is None or exercise.owner == self.tenant
-
-    @property
-    def key(self) -> tuple[object, ...]:
-        """Everything that decides which exercises the client may do, hashable."""
-        return (tuple(sorted(self.excluded_tags)), self.equipment, self.level, self.tenant)
-
-    def allows(self, exercise: Exercise) -> bool:
-        """Whether the client sees the exercise and `failure` is None, without composing a reason."""
-        if exercise.level > self.level or not self.visible(exercise):
-            return False
-        if self.excluded_tags and any(tag in self.excluded_tags for tag in exercise.tags):
-            return False
-        return self.equipment is None or self.equipment.issuperset(exercise.equipment)
-
-    def failure(self, exercise: Exercise) -> tuple[str, str] | None:
-        """Why the client may not do this exercise, as (reason code, detail), or None if they may."""
-        blocked = sorted(tag for tag in exercise.tags if tag in self.excluded_tags) if self.excluded_tags else ()
-        if blocked:
-            causes = sorted({c for tag in blocked for c in self.excluded_tags[tag]})
-            return "contraindication", f"{exercise.slug} is {'/'.join(blocked)}, excluded by {', '.join(causes)}"
-        if self.equipment is not None and not self.equipment.issuperset(exercise.equipment):
-            missing = sorted(set(exercise.equipment) - self.equipment)
-            if missing:
-                return "missing_equipment", f"{exercise.slug} needs {', '.join(missing)}"
-        if exercise.level > self.level:
-            return "above_level", f"{exercise.slug} is level {exercise.level}, above the client's {self.level}"
-        return None
-
-
-@dataclass(slots=True)
-class _Entry:
-    exercise: Exercise
-    needs: list[Need]
-
-
-class _Pick(NamedTuple):
-    """The best exercise for a need (with every muscle it serves), or None and why not."""
-
-    exercise: Exercise | None
-    serves: frozenset[str]
-    refusal: tuple[str, str]
+# Rolled muscles are stretched too when there is room (domain.md M.5): their lengthening weighs a little more.
+ROLLED_BONUS = 0.5
 
 
 def make_plan(catalogue: Catalogue, request: PlanRequest) -> Plan:
@@ -149,43 +48,61 @@ def make_plan(catalogue: Catalogue, request: PlanRequest) -> Plan:
     mode = template.modes[preferences.mode]
     equipment = _check_equipment(catalogue, preferences)
     outcome = screen(catalogue, request.screening)
-    lifestyle = _lifestyle(catalogue, analysis, outcome)
     if outcome.referral_reasons:
-        policy = catalogue.screening
-        return Plan(
-            "referral",
-            analysis,
-            template,
-            preferences.mode,
-            (),
-            0,
-            preferences.session_minutes,
-            mode.frequency_per_week,
-            mode.reassess_after_weeks,
-            outcome.warnings,
-            lifestyle,
-            (),
-            outcome.referral_reasons,
-            policy.referral_advice if policy else None,
-        )
-    eligibility = Eligibility(outcome.excluded_tags, equipment, preferences.level, request.tenant)
-    builder = _Builder(catalogue, analysis, mode, eligibility)
-    phases, omitted = builder.fit(preferences.session_minutes)
-    minutes = _minutes(phases)
-    warnings = outcome.warnings + builder.conflict_warnings()
+        return _referral(catalogue, request, analysis, template, mode, outcome)
+    client = Client(outcome.excluded_tags, equipment, request.level, request.tenant)
+    builder = _Builder(catalogue, analysis, mode, client, request, outcome)
+    phases, omitted = builder.build(preferences.session_minutes)
+    warnings = (
+        *_screening_notices(catalogue, request, analysis, outcome),
+        *_equipment_notice(catalogue, preferences, phases),
+        *conflict_warnings(catalogue, analysis, phases),
+    )
     return Plan(
         "plan",
         analysis,
         template,
         preferences.mode,
         phases,
-        minutes,
+        _minutes(phases),
         preferences.session_minutes,
         mode.frequency_per_week,
         mode.reassess_after_weeks,
-        warnings,
-        lifestyle,
-        builder.conflict_omissions() + omitted,
+        tuple(warnings),
+        lifestyle_notes(catalogue, request, analysis, outcome),
+        tuple(omitted),
+    )
+
+
+def _referral(
+    catalogue: Catalogue,
+    request: PlanRequest,
+    analysis: Analysis,
+    template: object,
+    mode: ModeVariables,
+    outcome: ScreeningOutcome,
+) -> Plan:
+    policy = catalogue.screening
+    referral = Referral(
+        outcome.referral_reasons,
+        policy.referral_advice if policy else "",
+        referral_findings(catalogue, request),
+        policy.urgent_signs if policy else (),
+    )
+    return Plan(
+        "referral",
+        analysis,
+        template,  # type: ignore[arg-type]
+        request.preferences.mode,
+        (),
+        0,
+        request.preferences.session_minutes,
+        mode.frequency_per_week,
+        mode.reassess_after_weeks,
+        outcome.warnings,
+        (),
+        (),
+        referral,
     )
 
 
@@ -199,318 +116,336 @@ def _check_equipment(catalogue: Catalogue, preferences: Preferences) -> frozense
 
 
 def _minutes(phases: Iterable[PlannedPhase]) -> int:
-    seconds = sum(item.seconds for phase in phases for item in phase.exercises)
-    return math.ceil(seconds / 60)
+    return math.ceil(sum(item.seconds for phase in phases for item in phase.exercises) / 60)
 
 
-def _lifestyle(catalogue: Catalogue, analysis: Analysis, outcome: ScreeningOutcome) -> tuple[Notice, ...]:
-    found = set(analysis.compensations)
-    overactive = {i.muscle for i in analysis.overactive}
-    notes = [
-        Notice(note.slug, f"{note.title}: {note.note}")
-        for note in catalogue.lifestyle
-        if note.always
-        or found & set(note.when_compensations)
-        or overactive & set(note.when_muscles_overactive)
-        or (note.when_past_injury and outcome.past_injury)
-    ]
+def _screening_notices(
+    catalogue: Catalogue, request: PlanRequest, analysis: Analysis, outcome: ScreeningOutcome
+) -> list[Notice]:
     policy = catalogue.screening
-    if outcome.past_injury and policy and not any(n.code == "past_injury" for n in notes):
-        notes.append(Notice("past_injury", policy.past_injury_note))
-    return tuple(notes)
+    notices = []
+    if request.screening is None and policy is not None:
+        notices.append(Notice("not_screened", policy.messages["not_screened"]))
+    notices += outcome.warnings
+    pregnant = request.screening is not None and request.screening.pregnancy is not None
+    if pregnant and policy is not None and "low_back_arches" in analysis.compensations:
+        notices.append(Notice("pregnancy_low_back_arch", policy.messages["pregnancy_low_back_arch"]))
+    return notices
+
+
+def _equipment_notice(catalogue: Catalogue, preferences: Preferences, phases: Iterable[PlannedPhase]) -> list[Notice]:
+    policy = catalogue.screening
+    if preferences.equipment is not None or policy is None:
+        return []
+    used = sorted({slug for phase in phases for item in phase.exercises for slug in item.exercise.equipment})
+    listed = wording.equipment_names(catalogue, used) if used else "nothing beyond body weight"
+    return [Notice("assumed_equipment", policy.messages["assumed_equipment"].format(equipment=listed))]
+
+
+@dataclass(slots=True)
+class _Choice:
+    """One exercise a phase could include, with what it would serve; `sets` grows when time allows."""
+
+    phase: Phase
+    pick: Pick
+    evidence: tuple[Evidence, ...]
+    muscles: tuple[str, ...]  # or, for Integrate, the compensations it covers
+    sets: int
+
+    @property
+    def score(self) -> float:
+        return self.pick.score
 
 
 class _Builder:
-    def __init__(self, catalogue: Catalogue, analysis: Analysis, mode: ModeVariables, eligibility: Eligibility):
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        analysis: Analysis,
+        mode: ModeVariables,
+        client: Client,
+        request: PlanRequest,
+        outcome: ScreeningOutcome,
+    ) -> None:
         self.catalogue = catalogue
         self.analysis = analysis
         self.mode = mode
-        self.eligibility = eligibility
-        self.eligibility_key = eligibility.key
-        self.conflicts = {c.muscle: set(c.sides) for c in analysis.conflicts}
-        self._needs_by_role: dict[str, tuple[list[tuple[Implication, Need | None]], list[Need]]] = {}
-        # This client's picks, remembered for the snapshot: (phase, muscle, one side) -> the pick.
-        self._picks: dict[tuple[Phase, str, bool], _Pick] = catalogue.memoised(("picks", self.eligibility_key), dict)
+        self.client = client
+        self.request = request
+        self.sides = SideMap.of(catalogue, analysis)
+        self.conflicts = {c.muscle: body_sides(c.sides) for c in analysis.conflicts}
+        self.capped = _effort_capped(catalogue, request)
 
-    # --- needs -------------------------------------------------------------------------------------------
-    def _role_needs(self, role: str) -> tuple[list[tuple[Implication, Need | None]], list[Need]]:
-        """Each implicated muscle of the role with what is left to serve (None: nothing, a conflict), in the
-        analysis' order, and those needs most evidence first (ties by muscle); worked out once per plan."""
-        cached = self._needs_by_role.get(role)
-        if cached is None:
-            implications = self.analysis.overactive if role == "overactive" else self.analysis.underactive
-            listed = [(i, self._need(role, i)) for i in implications]
-            # `listed` is in muscle order, so a stable sort on the evidence alone breaks ties by muscle.
-            ranked = sorted((n for _, n in listed if n is not None), key=lambda n: -len(n.evidence))
-            cached = self._needs_by_role[role] = (listed, ranked)
-        return cached
-
-    def needs(self, phase: Phase, dropped: frozenset[str]) -> tuple[list[Need], list[Omission]]:
-        """The needs the phase serves, most evidence first, and the muscles it leaves out (in the analysis' order)."""
-        listed, ranked = self._role_needs(MUSCLE_PHASES[phase])
-        if not dropped and phase is not Phase.INHIBIT:
-            return ranked, []  # nothing is left out: the common case
-        omitted = []
-        for implication, need in listed:
-            if implication.muscle in dropped:
-                omitted.append(
-                    Omission(
-                        "time_budget",
-                        phase,
-                        f"{implication.muscle} has the least evidence and did not fit the session time",
-                        muscle=implication.muscle,
-                    )
-                )
-            elif need is not None and phase is Phase.INHIBIT and not self.catalogue.muscles[need.muscle].smr_safe:
-                omitted.append(
-                    Omission(
-                        "unsafe_to_roll",
-                        phase,
-                        f"{need.muscle} is never rolled (lumbar or cervical spine, abdomen or front of the neck)",
-                        muscle=need.muscle,
-                    )
-                )
-        if not omitted:
-            return ranked, omitted
-        left_out = {omission.muscle for omission in omitted}
-        return [need for need in ranked if need.muscle not in left_out], omitted
-
-    def _need(self, role: str, implication: Implication) -> Need | None:
-        conflict = self.conflicts.get(implication.muscle) if role == "overactive" else None
-        if not conflict:  # the sides stay as the analysis sorted them
-            return Need(implication.muscle, implication.sides, implication.evidence) if implication.sides else None
-        # Same-side conflicts get activation only until a mobility test decides (domain.md K.5).
-        sides = set(implication.sides) - conflict
-        if not sides:
-            return None
-        return Need(implication.muscle, sort_sides(sides), implication.evidence)
-
-    def conflict_omissions(self) -> tuple[Omission, ...]:
-        return tuple(
-            Omission(
-                "conflict",
-                phase,
-                f"{c.muscle} is both overactive and underactive on {', '.join(c.sides)}: "
-                "no rolling or stretching there until a mobility test decides",
-                muscle=c.muscle,
-                side=",".join(c.sides),
-            )
-            for c in self.analysis.conflicts
-            for phase in (Phase.INHIBIT, Phase.LENGTHEN)
-        )
-
-    def conflict_warnings(self) -> tuple[Notice, ...]:
-        return tuple(
-            Notice(
-                f"conflict:{c.muscle}",
-                f"{c.muscle} shows as both overactive and underactive "
-                f"({', '.join(c.sides)}). Only activation is planned for it; confirm with a mobility test "
-                "before lengthening or strengthening it further.",
-            )
-            for c in self.analysis.conflicts
-        )
-
-    # --- choosing -----------------------------------------------------------------------------------------
-    def _pick(self, phase: Phase, need: Need) -> _Pick:
-        """The best exercise for the need, or None and why. Remembered per snapshot: the answer depends only
-        on the phase, the muscle, whether one side is asked for, and who the client is."""
-        key = (phase, need.muscle, need.one_side)
-        pick = self._picks.get(key)
-        if pick is None:
-            pick = self._picks[key] = self._pick_uncached(*key)
-        return pick
-
-    def _pick_uncached(self, phase: Phase, muscle: str, one_side: bool) -> _Pick:
-        for exercise in self.catalogue.ranked_serving(phase, muscle, one_side):
-            if self.eligibility.allows(exercise):
-                return _Pick(exercise, self.catalogue.serves(exercise), ("", ""))
-        return _Pick(None, frozenset(), self._refusal(phase, muscle))
-
-    def _refusal(self, phase: Phase, muscle: str) -> tuple[str, str]:
-        """Why no exercise serves the muscle: none in the library, else the first refusal of the gravest kind."""
-        visible = [e for e in self.catalogue.serving_profiles(phase, muscle) if self.eligibility.visible(e)]
-        if not visible:
-            return "no_exercise", f"the library has no {phase} exercise for {muscle}"
-        failures = [f for f in map(self.eligibility.failure, visible) if f is not None]  # all: none is allowed
-        order = ("contraindication", "missing_equipment", "above_level")
-        return min(failures, key=lambda f: order.index(f[0]))
-
-    def muscle_phase(self, phase: Phase, dropped: frozenset[str]) -> tuple[list[_Entry], list[Omission]]:
-        needs, omitted = self.needs(phase, dropped)
-        variables = self.mode.phases[phase]
-        entries: list[_Entry] = []
-        serving: dict[str, _Entry] = {}  # muscle -> the first chosen exercise that serves it
-        full = f"the template allows {variables.max_exercises} {phase} exercises in this mode"
-        for need in needs:
-            entry = serving.get(need.muscle)
-            if entry is not None:
-                entry.needs.append(need)
+    # --- what each phase must serve -------------------------------------------------------------------------
+    def _needs(self, phase: Phase, rolled: frozenset[str]) -> tuple[list[Need], list[Omission]]:
+        omitted: list[Omission] = []
+        implications = self.analysis.underactive if phase is Phase.ACTIVATE else self.analysis.overactive
+        needs = []
+        for implication in implications:
+            sides = body_sides(implication.sides)
+            if phase in RELEASE_PHASES:
+                conflict = self.conflicts.get(implication.muscle, frozenset())
+                if conflict:
+                    omitted.append(self._conflict_omission(phase, implication.muscle, conflict))
+                sides -= conflict
+                if phase is Phase.INHIBIT and sides and not self.catalogue.muscles[implication.muscle].smr_safe:
+                    detail = wording.never_rolled(self.catalogue, implication.muscle)
+                    omitted.append(Omission("unsafe_to_roll", phase, detail, muscle=implication.muscle))
+                    continue
+            if not sides:
                 continue
-            exercise, serves, (reason, detail) = self._pick(phase, need)
-            if exercise is None:
-                omitted.append(Omission(reason, phase, detail, muscle=need.muscle, side=",".join(need.sides)))
-            elif len(entries) >= variables.max_exercises:
-                omitted.append(Omission("phase_limit", phase, full, need.muscle, None, exercise.slug))
-            else:
-                entry = _Entry(exercise, [need])
-                entries.append(entry)
-                for muscle in serves:
-                    serving.setdefault(muscle, entry)
-        return entries, omitted
+            weight = float(len(implication.evidence))
+            if phase is Phase.LENGTHEN and implication.muscle in rolled:
+                weight += ROLLED_BONUS
+            needs.append(Need(implication.muscle, sides, implication.evidence, weight))
+        return needs, omitted
 
-    def _integrate_options(self) -> list[tuple[frozenset[str], Exercise]]:
-        """For each set of compensations an integrate exercise covers, the best one the client may do; best first."""
-        options = []
-        for cover, group in self.catalogue.integrate_by_cover.items():
-            chosen = next((exercise for exercise in group if self.eligibility.allows(exercise)), None)
-            if chosen is not None:
-                options.append((cover, chosen))
-        options.sort(key=lambda option: integrate_rank(option[1]))
-        return options
+    def _conflict_omission(self, phase: Phase, muscle: str, sides: frozenset[str]) -> Omission:
+        detail = wording.conflict_omission(self.catalogue, muscle, sides)
+        return Omission("conflict", phase, detail, muscle=muscle, side=",".join(sorted(sides)))
 
-    def _integrate_refusal(self, compensation: str) -> tuple[str, str] | None:
-        """Why the first integrate exercise for the compensation that the client may not do is out, if any is."""
-        for exercise in self.catalogue.integrate_for.get(compensation, ()):
-            if self.eligibility.visible(exercise):
-                failure = self.eligibility.failure(exercise)
-                if failure is not None:
-                    return failure
-        return None
+    # --- choosing ---------------------------------------------------------------------------------------------
+    def _muscle_choices(self, phase: Phase, rolled: frozenset[str]) -> tuple[list[_Choice], list[Omission]]:
+        needs, omitted = self._needs(phase, rolled)
+        variables = self.mode.phases[phase]
+        selection = select(self.catalogue, phase, variables.modality, needs, self.client, self.sides)
+        by_muscle = {need.muscle: need for need in needs}
+        choices = []
+        for pick in selection.picks:
+            muscles = tuple(dict.fromkeys(muscle for muscle, _ in pick.covers))
+            evidence = tuple({id(e): e for m in muscles for e in by_muscle[m].evidence}.values())
+            choices.append(_Choice(phase, pick, evidence, muscles, variables.sets))
+        omitted += [self._gap_omission(phase, gap) for gap in selection.gaps]
+        return choices, omitted
 
-    def integrate_phase(self, limit: int) -> tuple[list[_Entry], list[Omission]]:
+    def _gap_omission(self, phase: Phase, gap: Gap) -> Omission:
+        return gap_omission(self.catalogue, phase, gap, self.request.preferences.level is not None, self.client)
+
+    def _integrate_choices(self) -> tuple[list[_Choice], list[Omission]]:
+        variables = self.mode.phases[Phase.INTEGRATE]
         evidence = {
             e.compensation: e for i in (*self.analysis.overactive, *self.analysis.underactive) for e in i.evidence
         }
+        options = []
+        refusals: dict[str, Exercise] = {}
+        for exercise in sorted(self.catalogue.integrate_exercises, key=integrate_rank):
+            if not self.client.visible(exercise) or not exercise.for_compensations:
+                continue
+            if self.client.refusal(exercise) is None:
+                options.append(exercise)
+            else:
+                for compensation in exercise.for_compensations:
+                    refusals.setdefault(compensation, exercise)
         uncovered = set(self.analysis.compensations)
-        entries: list[_Entry] = []
-        # Per client, remembered for the snapshot: the options, and refusals as they are asked for.
-        options, refusals = self.catalogue.memoised(
-            ("integrate", self.eligibility_key), lambda: (self._integrate_options(), {})
-        )
-        while uncovered and len(entries) < limit:
-            best, most = None, 0
-            for cover, exercise in options:  # best first, so on a tie of coverage the first stays
-                overlap = len(cover & uncovered)
-                if overlap > most:
-                    best, most = (cover, exercise), overlap
-            if best is None:
+        choices = []
+        while uncovered:
+            best = max(options, key=lambda e: len(uncovered & set(e.for_compensations)), default=None)
+            covered = sorted(uncovered & set(best.for_compensations)) if best else []
+            if best is None or not covered:
                 break
-            covered = sorted(best[0] & uncovered)
             uncovered.difference_update(covered)
-            findings = tuple(evidence[c] for c in covered if c in evidence)
-            entries.append(_Entry(best[1], [Need(c, ("left", "right"), findings) for c in covered]))
+            options.remove(best)
+            found = tuple(evidence[c] for c in covered if c in evidence)
+            first = "right" if sum(e.side == "right" for e in found) > sum(e.side == "left" for e in found) else "left"
+            pick = Pick(best, frozenset(BODY_SIDES), tuple((c, "both") for c in covered), float(len(covered)), first)
+            choices.append(_Choice(Phase.INTEGRATE, pick, found, tuple(covered), variables.sets))
         omitted = []
-        for slug in sorted(uncovered):
-            if limit == 0:
-                reason, detail = "phase_limit", "this mode has no integrate phase"
-            else:
-                if slug not in refusals:
-                    refusals[slug] = self._integrate_refusal(slug)
-                reason, detail = refusals[slug] or ("phase_limit", f"the template allows {limit} integrate exercises")
-            omitted.append(Omission(reason, Phase.INTEGRATE, detail, compensation=slug))
-        return entries, omitted
+        for compensation in sorted(uncovered):
+            refused = refusals.get(compensation)
+            gap = Gap(
+                "no_exercise" if refused is None else _first_kind(self.client, refused),
+                compensation,
+                frozenset(BODY_SIDES),
+                self.client.refusal(refused) if refused else None,
+                refused,
+            )
+            omission = self._gap_omission(Phase.INTEGRATE, gap)
+            omitted.append(Omission(omission.reason, Phase.INTEGRATE, omission.detail, compensation=compensation))
+        return choices, omitted
 
-    # --- assembling ------------------------------------------------------------------------------------------
-    def build(self, dropped: frozenset[str], integrate_limit: int) -> tuple[tuple[PlannedPhase, ...], list[Omission]]:
-        phases, omitted = [], []
+    # --- the plan ------------------------------------------------------------------------------------------
+    def build(self, session_minutes: int | None) -> tuple[tuple[PlannedPhase, ...], list[Omission]]:
+        choices: dict[Phase, list[_Choice]] = {}
+        omitted: list[Omission] = []
         for phase in PHASE_ORDER:
+            limit = self.mode.phases[phase].max_exercises
+            if limit == 0:
+                choices[phase] = []
+                if self._phase_has_work(phase):
+                    detail = wording.not_in_mode(phase, self.request.preferences.mode)
+                    omitted.append(Omission("not_in_mode", phase, detail))
+                continue
             if phase is Phase.INTEGRATE:
-                entries, missing = self.integrate_phase(integrate_limit)
+                found, missing = self._integrate_choices()
             else:
-                entries, missing = self.muscle_phase(phase, dropped)
-            variables = self.mode.phases[phase]
-            planned = tuple(self._planned(phase, entry, variables) for entry in entries)
-            phases.append(PlannedPhase(phase, variables, planned))
+                rolled = frozenset(m for c in choices.get(Phase.INHIBIT, []) for m in c.muscles)
+                found, missing = self._muscle_choices(phase, rolled)
+            choices[phase] = found
             omitted += missing
-        return tuple(phases), omitted
+        counts = self._fit(choices, session_minutes)
+        omitted += self._cut_omissions(choices, counts, session_minutes)
+        phases = tuple(self._phase(phase, choices[phase][: counts[phase]]) for phase in PHASE_ORDER)
+        return phases, _one_per_muscle(omitted)
 
-    def fit(self, session_minutes: int | None) -> tuple[tuple[PlannedPhase, ...], tuple[Omission, ...]]:
-        """Build the plan; over the time budget, drop the muscles with the least evidence first."""
-        integrate_limit = self.mode.phases[Phase.INTEGRATE].max_exercises
-        dropped: frozenset[str] = frozenset()
-        phases, omitted = self.build(dropped, integrate_limit)
+    def _phase_has_work(self, phase: Phase) -> bool:
+        if phase is Phase.INTEGRATE:
+            return bool(self.analysis.compensations)
+        return bool(self.analysis.underactive if phase is Phase.ACTIVATE else self.analysis.overactive)
+
+    def _seconds(self, choice: _Choice, sets: int | None = None) -> int:
+        variables = self.mode.phases[choice.phase]
+        dose = prescription(choice.pick.exercise, variables, sets or choice.sets)
+        sides = 2 if choice.pick.exercise.unilateral and len(choice.pick.sides) == 2 else 1
+        return seconds(dose, variables, sides, self.mode.transition_seconds)
+
+    def _fit(self, choices: dict[Phase, list[_Choice]], session_minutes: int | None) -> dict[Phase, int]:
+        """How many of each phase's choices the plan keeps. Without a session time the template's numbers rule;
+        with one they are where it starts: over the time the least important go first, under it the next
+        priorities come in, then more sets (up to each technique's range), as long as they fit."""
+        counts = {p: min(len(choices[p]), self.mode.phases[p].max_exercises) for p in PHASE_ORDER}
         if session_minutes is None:
-            return phases, tuple(omitted)
-        for muscle in self._drop_order():
-            if _minutes(phases) <= session_minutes:
-                break
-            dropped |= {muscle}
-            phases, omitted = self.build(dropped, integrate_limit)
-        while _minutes(phases) > session_minutes and integrate_limit > 0:
-            integrate_limit -= 1
-            phases, omitted = self.build(dropped, integrate_limit)
-            omitted = [
-                replace(o, reason="time_budget", detail="did not fit the session time")
-                if o.phase is Phase.INTEGRATE and o.reason == "phase_limit"
-                else o
-                for o in omitted
+            return counts
+        budget = session_minutes * 60
+        total = sum(self._seconds(c) for p in PHASE_ORDER for c in choices[p][: counts[p]])
+        while total > budget:
+            # Every phase keeps its first exercise as long as another has more than one (a short session still runs
+            # the whole continuum); otherwise the least evidence goes first, from the fullest phase on a tie.
+            tails = [
+                (counts[p] == 1, choices[p][counts[p] - 1].score, -counts[p], -PHASE_ORDER.index(p), p)
+                for p in PHASE_ORDER
+                if counts[p]
             ]
-        return phases, tuple(omitted)
+            phase = min(tails)[-1]
+            counts[phase] -= 1
+            total -= self._seconds(choices[phase][counts[phase]])
+        while True:
+            options = [
+                (choices[p][counts[p]], p)
+                for p in PHASE_ORDER
+                if counts[p] < len(choices[p]) and total + self._seconds(choices[p][counts[p]]) <= budget
+            ]
+            if not options:
+                break
+            choice, phase = max(options, key=lambda o: (o[0].score, -PHASE_ORDER.index(o[1])))
+            counts[phase] += 1
+            total += self._seconds(choice)
+        return self._add_sets(choices, counts, total, budget)
 
-    def _drop_order(self) -> list[str]:
-        evidence: dict[str, int] = {}
-        for implication in (*self.analysis.overactive, *self.analysis.underactive):
-            evidence[implication.muscle] = evidence.get(implication.muscle, 0) + len(implication.evidence)
-        return sorted(evidence, key=lambda m: (evidence[m], m))
+    def _add_sets(
+        self, choices: dict[Phase, list[_Choice]], counts: dict[Phase, int], total: int, budget: int
+    ) -> dict[Phase, int]:
+        ranges = self.catalogue.safety.max_sets if self.catalogue.safety else {}
+        kept = [c for p in PHASE_ORDER for c in choices[p][: counts[p]]]
+        grew = True
+        while grew:
+            grew = False
+            for choice in kept:
+                if choice.sets >= ranges.get(choice.pick.exercise.modality, choice.sets):
+                    continue
+                more = self._seconds(choice, choice.sets + 1) - self._seconds(choice)
+                if total + more <= budget:
+                    choice.sets += 1
+                    total += more
+                    grew = True
+        return counts
 
-    def _planned(self, phase: Phase, entry: _Entry, variables: PhaseVariables) -> PlannedExercise:
-        exercise, needs = entry.exercise, entry.needs
-        sides: Collection[str]
-        muscles: tuple[str, ...]
-        if len(needs) == 1:  # the common case: one need, whose sides and evidence are already distinct
-            need = needs[0]
-            sides, findings, muscles = need.sides, need.evidence, (need.muscle,)
-        else:
-            sides = {s for need in needs for s in need.sides}
-            # One analysis makes one Evidence per finding, so equal evidence is the same object: compare ids,
-            # not the dataclass' hash.
-            findings = tuple({id(e): e for need in needs for e in need.evidence}.values())
-            muscles = tuple(need.muscle for need in needs)
-        side = _side(exercise, sides)
-        prescription = _prescription(exercise, variables)
+    def _cut_omissions(
+        self, choices: dict[Phase, list[_Choice]], counts: dict[Phase, int], session_minutes: int | None
+    ) -> list[Omission]:
+        omitted = []
+        for phase in PHASE_ORDER:
+            kept = {(m, s) for c in choices[phase][: counts[phase]] for m, s in c.pick.covers}
+            for choice in choices[phase][counts[phase] :]:
+                for muscle in choice.muscles:
+                    sides = [s for m, s in choice.pick.covers if m == muscle and (m, s) not in kept]
+                    if not sides:
+                        continue
+                    limit = self.mode.phases[phase].max_exercises
+                    mode = self.request.preferences.mode
+                    detail = wording.cut(self.catalogue, phase, muscle, limit, session_minutes, mode)
+                    reason = "phase_limit" if session_minutes is None else "time_budget"
+                    if phase is Phase.INTEGRATE:
+                        omitted.append(
+                            Omission(reason, phase, detail, exercise=choice.pick.exercise.slug, compensation=muscle)
+                        )
+                    else:
+                        side = ",".join(s for s in BODY_SIDES if s in sides)
+                        omitted.append(Omission(reason, phase, detail, muscle, side, choice.pick.exercise.slug))
+        return omitted
+
+    def _phase(self, phase: Phase, kept: list[_Choice]) -> PlannedPhase:
+        variables = self.mode.phases[phase]
+        ordered = sorted(kept, key=lambda c: self._position_order(c.pick.exercise))  # stable: priority within a place
+        planned = tuple(self._planned(choice) for choice in ordered)
+        modalities = tuple(dict.fromkeys(item.exercise.modality for item in planned))
+        return PlannedPhase(phase, variables, planned, modalities)
+
+    def _position_order(self, exercise: Exercise) -> tuple[int, int]:
+        """Floor, then seated, then standing, and the same position together: the client gets down and up, and
+        turns over, as few times as possible (M.1)."""
+        safety = self.catalogue.safety
+        if safety is None:
+            return (0, 0)
+        return safety.positions[exercise.position].group, list(safety.positions).index(exercise.position)
+
+    def _planned(self, choice: _Choice) -> PlannedExercise:
+        exercise, pick = choice.pick.exercise, choice.pick
+        variables = self.mode.phases[choice.phase]
+        side = _side(exercise, pick.sides)
+        first = pick.first
+        effort, notes = exercise.effort, tuple[str, ...]()
+        if self.capped is not None and exercise.effort is not None:
+            cap, note = self.capped
+            safety = self.catalogue.safety
+            if safety and safety.efforts[exercise.effort].rank > safety.efforts[cap].rank:
+                effort, notes = cap, (note,)
+        muscles = exercise.targets if choice.phase is Phase.INTEGRATE else choice.muscles
+        text = wording.rationale(self.catalogue, choice.phase, choice.muscles, pick.sides, choice.evidence)
         return PlannedExercise(
             exercise,
-            muscles if phase is not Phase.INTEGRATE else exercise.targets,
+            muscles,
             side,
-            prescription,
-            _rationale(phase, muscles, findings),
-            _seconds(prescription, variables, 2 if side == "both" else 1, self.mode.transition_seconds),
+            wording.side_text(side, first),
+            prescription(exercise, variables, choice.sets),
+            Rationale(choice.muscles, choice.evidence, text),
+            self._seconds(choice),
+            effort,
+            notes,
         )
 
 
-def _side(exercise: Exercise, sides: Collection[str]) -> str | None:
-    """The side of a one-sided exercise: the findings' only body side, else both. `sides` are distinct."""
+def _first_kind(client: Client, exercise: Exercise) -> str:
+    refusal = client.refusal(exercise)
+    return refusal.kinds[0] if refusal else "no_exercise"
+
+
+def _side(exercise: Exercise, sides: frozenset[str]) -> str | None:
+    """The side of a one-sided exercise: its only side, else both; None for one done on both sides at once."""
     if not exercise.unilateral:
         return None
-    if len(sides) == 1 and "unspecified" not in sides:
-        return next(iter(sides))
-    return "both"
+    return next(iter(sides)) if len(sides) == 1 else "both"
 
 
-def _prescription(exercise: Exercise, variables: PhaseVariables) -> Dosage:
-    if exercise.modality == variables.modality:
-        return variables.dosage
-    # Another technique (an active stretch, a positional isometric) keeps its own repetitions and holds.
-    own = exercise.defaults
-    return Dosage(variables.sets, own.reps, own.hold_seconds, own.tempo, variables.rest_seconds)
+def _effort_capped(catalogue: Catalogue, request: PlanRequest) -> tuple[str, str] | None:
+    """The effort isometrics are capped at for this client, and the note that says so, if they are."""
+    safety, screening = catalogue.safety, request.screening
+    if safety is None or screening is None:
+        return None
+    pregnant = screening.pregnancy is not None and safety.cap_pregnancy
+    if pregnant or set(screening.conditions) & set(safety.cap_conditions):
+        return safety.cap_effort, safety.cap_note
+    return None
 
 
-def _seconds(prescription: Dosage, variables: PhaseVariables, sides: int, transition: int) -> int:
-    hold = prescription.hold_seconds or 0
-    work = prescription.reps * max(variables.seconds_per_rep, hold) if prescription.reps else hold
-    return sides * prescription.sets * (work + prescription.rest_seconds) + transition
-
-
-# How a muscle phase's rationale opens: "Inhibit overactive", "Lengthen overactive", "Activate underactive".
-_RATIONALE_OPENING = {phase: f"{phase.capitalize()} {role}" for phase, role in MUSCLE_PHASES.items()}
-
-
-def _rationale(phase: Phase, muscles: tuple[str, ...], findings: tuple[Evidence, ...]) -> Rationale:
-    # Most exercises answer one finding; several may share a citation only in principle, but keep it once.
-    one = len(findings) == 1
-    seen = findings[0].citation if one else ", ".join(dict.fromkeys([e.citation for e in findings]))
-    if phase is Phase.INTEGRATE:
-        text = f"Re-trains the movement pattern behind {', '.join(muscles)}: {seen}."
-    else:
-        text = f"{_RATIONALE_OPENING[phase]} {', '.join(muscles)}: found with {seen}."
-    return Rationale(muscles, findings, text)
+def _one_per_muscle(omitted: list[Omission]) -> list[Omission]:
+    """One entry per muscle (or compensation) and phase: the first reason found decided it."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for omission in omitted:
+        key = (omission.phase, omission.muscle, omission.compensation, omission.reason == "not_in_mode")
+        if omission.muscle is None and omission.compensation is None:
+            kept.append(omission)
+        elif key not in seen:
+            seen.add(key)
+            kept.append(omission)
+    return kept

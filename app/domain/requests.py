@@ -40,6 +40,16 @@ class Screening:
 
 
 @dataclass(frozen=True, slots=True)
+class Lifestyle:
+    """What the client says of their days (domain.md J): notes follow from this and the findings, never presumed."""
+
+    sleep_hours: float | None = None
+    stress: int | None = None  # 1 (none) to 5 (severe)
+    sitting_hours: float | None = None
+    activities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class TemplateChoice:
     slug: str
     version: int | None = None
@@ -49,8 +59,8 @@ class TemplateChoice:
 class Preferences:
     mode: str = "standalone"
     session_minutes: int | None = None
-    equipment: frozenset[str] | None = None  # None: a full gym; empty: bodyweight only
-    level: int = 1
+    equipment: frozenset[str] | None = None  # None: not given (a full gym is assumed); empty: bodyweight only
+    level: int | None = None  # None: not given (planned as level 1)
     template: TemplateChoice | None = None
 
 
@@ -58,6 +68,12 @@ class Preferences:
 class PlanRequest:
     assessments: tuple[AssessmentResult, ...]
     ruleset: str | None = None
-    screening: Screening = field(default_factory=Screening)
+    screening: Screening | None = None  # None: the client was not screened
     preferences: Preferences = field(default_factory=Preferences)
+    lifestyle: Lifestyle | None = None
     tenant: str | None = None  # the caller's tenant, when an API key was given
+
+    @property
+    def level(self) -> int:
+        """The level planned for: the one given, else the continuum's stable, simple start."""
+        return self.preferences.level or 1

@@ -23,10 +23,13 @@ class ScreeningOutcome:
     past_injury: bool
 
 
-def screen(catalogue: Catalogue, screening: Screening) -> ScreeningOutcome:
+def screen(catalogue: Catalogue, screening: Screening | None) -> ScreeningOutcome:
+    """The outcome of the intake; with none given, nothing is excluded (and the plan says it was not screened)."""
     policy = catalogue.screening
     if policy is None:
         raise RuntimeError("the catalogue has no screening policy: run `ceplan seed`")
+    if screening is None:
+        screening = Screening()
     reasons = list(_red_flags(screening, policy))
     excluded: dict[str, list[str]] = {}
     warnings: list[Notice] = []

@@ -24,17 +24,60 @@ BodyRegion = Literal["lower_body", "upper_body", "total_body"]
 ConditionActionName = Literal["refer", "exclude", "caution"]
 TemplateStatus = Literal["draft", "published", "retired"]
 Mode = Literal["standalone", "warm_up", "cool_down"]
-RiskTag = Literal[
+# Where the body is during an exercise (domain.md M.1); which ones are on the floor is data (exercise_safety.yaml).
+Position = Literal[
+    "standing",
+    "seated_chair",
+    "seated_floor",
+    "half_kneeling",
+    "kneeling",
+    "quadruped",
+    "supine",
+    "prone",
+    "side_lying",
+]
+# The balance demand of the feet, most stable first (domain.md M.1); `none` when not standing.
+Stance = Literal["none", "bilateral", "staggered", "narrow", "single_leg", "moving"]
+# The peak effort a positional isometric asks for.
+Effort = Literal["light", "moderate", "maximal"]
+# Risk features an exercise declares; conditions and pregnancy exclude them (conditions.yaml, screening.yaml).
+DeclaredTag = Literal[
     "smr",
     "smr_lower_limb",
     "stretch",
-    "supine",
-    "prone",
-    "single_leg",
     "head_below_heart",
     "loaded_spinal_flexion",
     "high_impact",
     "overhead",
+    "free_squat",
+]
+# Risk features that follow from an exercise's position, stance and effort (exercise_safety.yaml).
+DerivedTag = Literal[
+    "floor",
+    "supine",
+    "prone",
+    "kneeling",
+    "quadruped",
+    "side_lying",
+    "single_leg",
+    "unsupported_balance",
+    "maximal_isometric",
+]
+RiskTag = Literal[DeclaredTag, DerivedTag]
+# What a client may say they do most days (the request's `lifestyle.activities`).
+Activity = Literal[
+    "desk_work",
+    "driving",
+    "standing_work",
+    "manual_work",
+    "running",
+    "cycling",
+    "swimming",
+    "strength_training",
+    "team_sports",
+    "racket_sports",
+    "walking",
+    "yoga_pilates",
 ]
 
 

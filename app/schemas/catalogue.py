@@ -5,7 +5,16 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from app.domain.vocabulary import BodyRegion, ConditionActionName, LateralityName, PhaseName
+from app.domain.vocabulary import (
+    BodyRegion,
+    ConditionActionName,
+    DeclaredTag,
+    Effort,
+    LateralityName,
+    PhaseName,
+    Position,
+    Stance,
+)
 from app.schemas.base import StrictInput
 
 T = TypeVar("T")
@@ -127,7 +136,14 @@ class ExercisePublic(PublicModel):
     equipment: list[str] = Field(description="Equipment it needs; empty for bodyweight.")
     level: int = Field(ge=1, le=3)
     unilateral: bool = Field(description="Done one side at a time.")
-    tags: list[str] = Field(description="Risk features that health conditions may exclude (e.g. `smr`, `prone`).")
+    position: Position = Field(description="Where the body is: standing, seated on a chair, or a floor position.")
+    stance: Stance = Field(description="The feet's balance demand when standing; `none` otherwise.")
+    supported: bool = Field(description="A hand stays on a wall, chair or rail for balance.")
+    effort: Effort | None = Field(description="Positional isometrics: the peak effort asked for.")
+    tags: list[str] = Field(
+        description="Risk features that health conditions may exclude: those it declares (e.g. `smr`) and those "
+        "its position, stance and effort carry (e.g. `floor`, `supine`, `unsupported_balance`)."
+    )
     regression: str | None = Field(description="An easier exercise of the same phase.")
     progression: str | None = Field(description="A harder exercise of the same phase.")
     description: str
@@ -194,7 +210,9 @@ EXERCISE_EXAMPLE: JsonDict = {
     "equipment": ["mini_band"],
     "level": 2,
     "unilateral": False,
-    "tags": ["supine"],
+    "position": "supine",
+    "stance": "none",
+    "tags": [],
     "description": "A floor bridge with a band above the knees, pressing the knees apart.",
     "instructions": [
         "Lie on your back, knees bent, band above the knees.",
@@ -219,7 +237,15 @@ class ExerciseCreate(StrictInput):
     equipment: list[str] = Field(default=[], max_length=10, description="Equipment ids; [] for bodyweight.")
     level: int = Field(ge=1, le=3)
     unilateral: bool
-    tags: list[str] = Field(default=[], max_length=10, description="Risk tags (see GET /v1/conditions).")
+    position: Position = Field(description="Where the body is during the exercise.")
+    stance: Stance = Field(description="When standing, the feet's balance demand; `none` for any other position.")
+    supported: bool = Field(default=False, description="A hand stays on a wall, chair or rail for balance.")
+    effort: Effort | None = Field(default=None, description="Positional isometrics only (required there).")
+    tags: list[DeclaredTag] = Field(
+        default=[],
+        max_length=10,
+        description="Risk features it declares; those of its position, stance and effort are added for it.",
+    )
     regression: str | None = Field(default=None, description="An easier exercise of the same phase.")
     progression: str | None = Field(default=None, description="A harder exercise of the same phase.")
     description: str = Field(min_length=1, max_length=2000)

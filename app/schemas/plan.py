@@ -1,10 +1,10 @@
 """The public contract of POST /v1/analyses, /v1/plans and /v1/plans/batch."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from app.domain.vocabulary import AssessmentType, Mode, PhaseName
+from app.domain.vocabulary import Activity, AssessmentType, Modality, Mode, PhaseName, Position
 from app.schemas.base import StrictInput
 from app.schemas.problem import Problem
 
@@ -70,21 +70,37 @@ class PreferencesIn(StrictInput):
         max_length=30,
         description="Equipment ids the client has (GET /v1/equipment). Omitted: a full gym. []: bodyweight only.",
     )
-    level: int = Field(
+    level: int | None = Field(
         ge=1,
         le=3,
-        default=1,
-        description="Hardest exercise level the client is ready for; "
-        "1 is the stable, simple start the continuum prescribes.",
+        default=None,
+        description="Hardest level of activation and integration the client is ready for (stability and load; "
+        "rolling and stretching are not levelled). Omitted: planned as level 1, the continuum's stable, simple start.",
     )
     template: TemplateChoiceIn | None = Field(default=None, description="Plan template; default the house one.")
+
+
+class LifestyleIn(StrictInput):
+    sleep_hours: float | None = Field(default=None, ge=0, le=24, description="Hours of sleep on a usual night.")
+    stress: int | None = Field(default=None, ge=1, le=5, description="Stress, 1 (none) to 5 (severe).")
+    sitting_hours: float | None = Field(default=None, ge=0, le=24, description="Hours spent sitting on a usual day.")
+    activities: list[Activity] = Field(
+        default=[], max_length=12, description="What the client does most days: work and sports."
+    )
 
 
 class PlanRequest(StrictInput):
     assessments: list[AssessmentIn] = Field(min_length=1, max_length=MAX_ASSESSMENTS)
     ruleset: str | None = Field(default=None, max_length=64, description="Ruleset id; default `nasm_ces_2011`.")
-    screening: ScreeningIn = Field(default_factory=ScreeningIn)
+    screening: ScreeningIn | None = Field(
+        default=None,
+        description="The health intake. Omitted: the plan says first that nothing was screened "
+        "(and with CEPLAN_REQUIRE_SCREENING=true the request is refused).",
+    )
     preferences: PreferencesIn = Field(default_factory=PreferencesIn)
+    lifestyle: LifestyleIn | None = Field(
+        default=None, description="Sleep, stress, sitting and activities: lifestyle notes follow from these only."
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -101,7 +117,8 @@ class PlanRequest(StrictInput):
                         }
                     ],
                     "screening": {"current_pain": False, "conditions": []},
-                    "preferences": {"mode": "standalone", "session_minutes": 30},
+                    "preferences": {"mode": "standalone", "session_minutes": 30, "equipment": ["foam_roller"]},
+                    "lifestyle": {"sitting_hours": 8, "activities": ["desk_work"]},
                 }
             ]
         }
@@ -168,6 +185,8 @@ class ExerciseRef(BaseModel):
     cues: list[str]
     equipment: list[str]
     level: int
+    position: Position
+    supported: bool = Field(description="A hand stays on a wall, chair or rail for balance.")
 
 
 class RationaleOut(Output):
@@ -182,11 +201,17 @@ class PlannedExerciseOut(BaseModel):
     side: Literal["left", "right", "both"] | None = Field(
         description="left/right: that side only; both: a one-sided exercise done on each side; null: both at once."
     )
+    side_text: str | None = Field(description="The side in words, and which goes first; null for both at once.")
+    modality: Modality = Field(description="Its technique: the dose below is this technique's own.")
     sets: int
     reps: int | None
     hold_seconds: int | None
     tempo: str
     rest_seconds: int
+    effort: Literal["light", "moderate", "maximal"] | None = Field(
+        description="Positional isometrics: the peak effort, after any cap the intake calls for."
+    )
+    notes: list[str] = Field(description="Adjustments for this client, in words.")
     rationale: RationaleOut
 
 
@@ -202,8 +227,9 @@ class AcuteVariablesOut(Output):
 
 class PhaseOut(BaseModel):
     phase: PhaseName
-    acute_variables: AcuteVariablesOut
-    exercises: list[PlannedExerciseOut]
+    acute_variables: AcuteVariablesOut = Field(description="The template's variables for the phase's own technique.")
+    modalities: list[Modality] = Field(description="The techniques of its exercises, in order of first use.")
+    exercises: list[PlannedExerciseOut] = Field(description="Floor first, then seated, then standing.")
 
 
 class OmissionOut(Output):
@@ -216,6 +242,8 @@ class OmissionOut(Output):
         "phase_limit",
         "unsafe_to_roll",
         "no_exercise",
+        "works_weak_muscle",
+        "not_in_mode",
     ]
     phase: str | None
     detail: str
@@ -232,26 +260,40 @@ class TemplateRef(BaseModel):
 
 
 class ReferralOut(BaseModel):
-    reasons: list[NoticeOut]
-    advice: str
+    reasons: list[NoticeOut] = Field(description="The red flags found.")
+    advice: str = Field(description="What the person is told to do.")
+    findings: list[str] = Field(description="What the assessment showed, in words, to pass on to the clinician.")
+    urgent_signs: list[str] = Field(description="Signs that make it urgent: contact a clinician the same day.")
 
 
-class PlanResponse(BaseModel):
-    status: Literal["plan", "referral"] = Field(description="`referral`: red flags stop the plan; see `referral`.")
+class PlanOut(BaseModel):
+    status: Literal["plan"]
     plan_id: str = Field(description="Content hash: the same request, catalogue and template version give the same id.")
     template: TemplateRef
     ruleset: RulesetRef
     mode: str
     analysis: AnalysisOut
-    referral: ReferralOut | None
-    phases: list[PhaseOut] = Field(description="Always inhibit, lengthen, activate, integrate; empty on referral.")
+    phases: list[PhaseOut] = Field(description="Always inhibit, lengthen, activate, integrate.")
     estimated_minutes: int
     session_minutes: int | None
     frequency_per_week: str
     reassess_after_weeks: int
-    warnings: list[NoticeOut]
+    warnings: list[NoticeOut] = Field(description="A plan made without screening says so first.")
     lifestyle: list[NoticeOut]
-    omitted: list[OmissionOut] = Field(description="What was left out, and why.")
+    omitted: list[OmissionOut] = Field(description="What was left out, and why: one entry per muscle and phase.")
+
+
+class ReferralAnswer(BaseModel):
+    status: Literal["referral"] = Field(description="Red flags stop the plan: the person is referred on.")
+    plan_id: str = Field(description="Content hash of the answer.")
+    ruleset: RulesetRef
+    analysis: AnalysisOut
+    referral: ReferralOut
+    warnings: list[NoticeOut]
+
+
+class PlanResponse(RootModel[Annotated[PlanOut | ReferralAnswer, Field(discriminator="status")]]):
+    """A plan, or a referral when red flags stop it (told apart by `status`)."""
 
 
 class BatchRequest(BaseModel):

@@ -10,6 +10,7 @@ from app.db.engine import session_scope
 from app.db.exercises import insert_exercise
 from app.domain.catalogue import Catalogue
 from app.domain.model import Phase
+from app.domain.vocabulary import DeclaredTag, values
 from app.errors import Conflict, InvalidInput
 from app.schemas.catalogue import ExerciseCreate
 from app.schemas.problem import FieldError
@@ -42,10 +43,12 @@ def validate(catalogue: Catalogue, data: ExerciseCreate, tenant: str) -> None:
     _check_known("targets", data.targets, catalogue.muscles)
     _check_known("equipment", data.equipment, catalogue.equipment)
     _check_known("for_compensations", data.for_compensations, catalogue.compensations)
-    known_tags = {tag for e in catalogue.exercises.values() for tag in e.tags}
-    known_tags |= {tag for c in catalogue.conditions.values() for tag in c.excludes}
-    _check_known("tags", data.tags, known_tags)
-    required = set.intersection(*(set(e.tags) for e in shared)) if shared else set()
+    if (data.position == "standing") != (data.stance != "none"):
+        raise _reject("stance", "a standing exercise has a stance other than none, and only a standing one does")
+    if (data.modality == "positional_isometric") != (data.effort is not None):
+        raise _reject("effort", "give the peak effort of a positional isometric, and only of one")
+    declared = set(values(DeclaredTag))  # the tags of position, stance and effort are derived, never required
+    required = set.intersection(*(set(e.tags) & declared for e in shared)) if shared else set()
     if missing := sorted(required - set(data.tags)):
         raise _reject("tags", f"{phase} exercises must carry {', '.join(missing)} so conditions can exclude them")
     if phase is Phase.INHIBIT:
@@ -76,6 +79,10 @@ def create_exercise(engine: Engine, catalogue: Catalogue, data: ExerciseCreate, 
                 "modality",
                 "level",
                 "unilateral",
+                "position",
+                "stance",
+                "supported",
+                "effort",
                 "description",
                 "instructions",
                 "cues",

@@ -13,19 +13,35 @@ import orjson
 from cachetools import LRUCache
 from pydantic import ValidationError
 
+from app.config import get_settings
 from app.domain import planner
 from app.domain import requests as domain
 from app.domain.analysis import Analysis, Evidence, Implication, analyse, choose_ruleset
 from app.domain.catalogue import Catalogue
 from app.domain.errors import DomainError
 from app.domain.model import Exercise, PhaseVariables
+from app.domain.plan import Plan, PlannedExercise
 from app.domain.screening import Notice
-from app.schemas.plan import PlanRequest
+from app.schemas.plan import PlanRequest, ScreeningIn
 from app.services.problems import domain_problem, pydantic_problem
 
 
+def _screening(screening: ScreeningIn | None) -> domain.Screening | None:
+    if screening is None:
+        return None
+    pregnancy = screening.pregnancy
+    return domain.Screening(
+        current_pain=screening.current_pain,
+        pain_locations=tuple(screening.pain_locations),
+        numbness=screening.numbness,
+        injuries=tuple(domain.InjuryReport(i.kind, i.location, i.weeks_ago) for i in screening.injuries),
+        pregnancy=domain.Pregnancy(pregnancy.trimester, pregnancy.cleared_by_physician) if pregnancy else None,
+        conditions=tuple(screening.conditions),
+    )
+
+
 def to_domain(request: PlanRequest, tenant: str | None = None) -> domain.PlanRequest:
-    screening, preferences = request.screening, request.preferences
+    preferences, lifestyle = request.preferences, request.lifestyle
     template = preferences.template
     return domain.PlanRequest(
         assessments=tuple(
@@ -33,24 +49,23 @@ def to_domain(request: PlanRequest, tenant: str | None = None) -> domain.PlanReq
             for a in request.assessments
         ),
         ruleset=request.ruleset,
-        screening=domain.Screening(
-            current_pain=screening.current_pain,
-            pain_locations=tuple(screening.pain_locations),
-            numbness=screening.numbness,
-            injuries=tuple(domain.InjuryReport(i.kind, i.location, i.weeks_ago) for i in screening.injuries),
-            pregnancy=(
-                domain.Pregnancy(screening.pregnancy.trimester, screening.pregnancy.cleared_by_physician)
-                if screening.pregnancy
-                else None
-            ),
-            conditions=tuple(screening.conditions),
-        ),
+        screening=_screening(request.screening),
         preferences=domain.Preferences(
             mode=preferences.mode,
             session_minutes=preferences.session_minutes,
             equipment=None if preferences.equipment is None else frozenset(preferences.equipment),
             level=preferences.level,
             template=domain.TemplateChoice(template.slug, template.version) if template else None,
+        ),
+        lifestyle=(
+            domain.Lifestyle(
+                lifestyle.sleep_hours,
+                lifestyle.stress,
+                lifestyle.sitting_hours,
+                tuple(sorted(set(lifestyle.activities))),
+            )
+            if lifestyle
+            else None
         ),
         tenant=tenant,
     )
@@ -109,6 +124,8 @@ def _exercise_fragment(catalogue: Catalogue, exercise: Exercise) -> orjson.Fragm
                     "cues": exercise.cues,
                     "equipment": exercise.equipment,
                     "level": exercise.level,
+                    "position": exercise.position,
+                    "supported": exercise.supported,
                 }
             )
         )
@@ -116,17 +133,21 @@ def _exercise_fragment(catalogue: Catalogue, exercise: Exercise) -> orjson.Fragm
     return catalogue.memoised(("exercise_json", exercise.owner, exercise.slug), render)
 
 
-def _planned(catalogue: Catalogue, item: planner.PlannedExercise) -> dict[str, Any]:
+def _planned(catalogue: Catalogue, item: PlannedExercise) -> dict[str, Any]:
     dose, why = item.prescription, item.rationale
     return {
         "exercise": _exercise_fragment(catalogue, item.exercise),
         "muscles": item.muscles,
         "side": item.side,
+        "side_text": item.side_text,
+        "modality": item.exercise.modality,
         "sets": dose.sets,
         "reps": dose.reps,
         "hold_seconds": dose.hold_seconds,
         "tempo": dose.tempo,
         "rest_seconds": dose.rest_seconds,
+        "effort": item.effort,
+        "notes": item.notes,
         "rationale": {"muscles": why.muscles, "findings": _evidence(why.findings), "text": why.text},
     }
 
@@ -147,23 +168,36 @@ def _notices(items: tuple[Notice, ...]) -> list[dict[str, str]]:
     return [{"code": n.code, "message": n.message} for n in items]
 
 
-def render_plan(catalogue: Catalogue, plan: planner.Plan) -> bytes:
+def _referral(plan: Plan) -> dict[str, Any]:
+    referral = plan.referral
+    assert referral is not None
+    return {
+        "status": plan.status,
+        "ruleset": {"slug": plan.analysis.ruleset.slug, "name": plan.analysis.ruleset.name},
+        "analysis": _analysis(plan.analysis),
+        "referral": {
+            "reasons": _notices(referral.reasons),
+            "advice": referral.advice,
+            "findings": referral.findings,
+            "urgent_signs": referral.urgent_signs,
+        },
+        "warnings": _notices(plan.warnings),
+    }
+
+
+def _plan(catalogue: Catalogue, plan: Plan) -> dict[str, Any]:
     template = plan.template
-    body = {
+    return {
         "status": plan.status,
         "template": {"slug": template.template, "version": template.version, "title": template.title},
         "ruleset": {"slug": plan.analysis.ruleset.slug, "name": plan.analysis.ruleset.name},
         "mode": plan.mode,
         "analysis": _analysis(plan.analysis),
-        "referral": (
-            {"reasons": _notices(plan.referral_reasons), "advice": plan.referral_advice or ""}
-            if plan.status == "referral"
-            else None
-        ),
         "phases": [
             {
                 "phase": p.phase.value,
                 "acute_variables": _variables(p.variables),
+                "modalities": p.modalities,
                 "exercises": [_planned(catalogue, e) for e in p.exercises],
             }
             for p in plan.phases
@@ -187,8 +221,12 @@ def render_plan(catalogue: Catalogue, plan: planner.Plan) -> bytes:
             for o in plan.omitted
         ],
     }
+
+
+def render_plan(catalogue: Catalogue, plan: Plan) -> bytes:
+    body = _referral(plan) if plan.referral is not None else _plan(catalogue, plan)
     content = orjson.dumps(body)
-    # The id is a hash of the plan's own content, so equal plans share it and any change shows.
+    # The id is a hash of the answer's own content, so equal answers share it and any change shows.
     plan_id = hashlib.sha256(content).hexdigest()[:32]
     return b'{"plan_id":"' + plan_id.encode() + b'",' + content[1:]
 
@@ -200,8 +238,19 @@ _answers: LRUCache[tuple[int, domain.PlanRequest], tuple[bytes, str]] = LRUCache
 _answers_lock = threading.Lock()
 
 
+class ScreeningRequired(DomainError):
+    code = "screening_required"
+    title = "A health screening is required"
+
+
 def make_plan(catalogue: Catalogue, request: PlanRequest, tenant: str | None = None) -> tuple[bytes, str]:
     """The plan as JSON bytes, and its status (plan or referral)."""
+    if request.screening is None and get_settings().require_screening:
+        raise ScreeningRequired(
+            "this service plans only for screened clients: send a `screening` block (current_pain, numbness, "
+            "injuries, pregnancy, conditions)",
+            field="screening",
+        )
     query = to_domain(request, tenant)
     key = (catalogue.snapshot_id, query)
     with _answers_lock:

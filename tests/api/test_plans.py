@@ -53,7 +53,8 @@ def test_a_typical_squat_gives_a_full_four_phase_plan(client: TestClient) -> Non
             assert item["sets"] >= 1 and (item["reps"] or item["hold_seconds"])
     assert plan["estimated_minutes"] > 0
     assert plan["frequency_per_week"] and plan["reassess_after_weeks"] == 4
-    assert {n["code"] for n in plan["lifestyle"]} >= {"prolonged_sitting", "sleep"}
+    # Lifestyle notes follow what the client reported: this request reported nothing.
+    assert not {n["code"] for n in plan["lifestyle"]} & {"prolonged_sitting", "sleep", "computer_work"}
 
 
 def test_the_default_template_reproduces_the_acute_variables_of_domain_md_f(client: TestClient) -> None:
@@ -103,7 +104,7 @@ def test_osteoporosis_removes_rolling(client: TestClient, catalogue: Catalogue) 
 def test_red_flags_get_a_referral_not_a_plan(client: TestClient, screening: dict[str, Any]) -> None:
     plan = _plan(client, screening=screening)
     assert plan["status"] == "referral"
-    assert plan["phases"] == []
+    assert "phases" not in plan
     assert plan["referral"]["reasons"] and "physician" in plan["referral"]["advice"]
 
 

@@ -245,10 +245,12 @@ CUSTOM = {
     "name": "Acme side hold",
     "phase": "activate",
     "modality": "isolated_strengthening",
-    "targets": ["gluteus_medius"],
+    "targets": ["gluteus_medius", "quadratus_lumborum", "internal_oblique", "external_oblique"],
     "equipment": [],
     "level": 3,
     "unilateral": True,
+    "position": "side_lying",
+    "stance": "none",
     "tags": [],
     "description": "Our own.",
     "instructions": ["Lie on your side.", "Lift."],
@@ -293,7 +295,8 @@ def test_custom_exercises_serve_their_tenant_alone(writable_client: TestClient, 
         ({"phase": "inhibit", "modality": "smr", "targets": ["erector_spinae"], "tags": ["smr"]}, "targets"),
         ({"phase": "inhibit", "modality": "smr", "targets": ["piriformis"]}, "tags"),
         ({"progression": "calf_foam_roll"}, "progression"),
-        ({"tags": ["dangerous"]}, "tags.0"),
+        ({"position": "standing"}, "stance"),  # standing needs a stance
+        ({"modality": "positional_isometric"}, "effort"),  # an isometric says its peak effort
     ],
 )
 def test_custom_exercises_are_checked_against_the_catalogue(
@@ -304,6 +307,15 @@ def test_custom_exercises_are_checked_against_the_catalogue(
         writable_client.post("/v1/exercises", json=body, headers=_auth(keys["acme"])), 422, "invalid_exercise"
     )
     assert problem["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("tag", ["dangerous", "supine"])  # position tags are derived, never declared
+def test_custom_exercises_declare_only_known_risk_tags(
+    writable_client: TestClient, keys: dict[str, str], tag: str
+) -> None:
+    body = {**CUSTOM, "slug": "acme_tagged_exercise", "tags": [tag]}
+    problem = _problem(writable_client.post("/v1/exercises", json=body, headers=_auth(keys["acme"])), 422)
+    assert problem["errors"][0]["field"] == "tags.0"
 
 
 def test_a_custom_exercise_cannot_take_a_shared_slug(writable_client: TestClient, keys: dict[str, str]) -> None:

@@ -124,3 +124,79 @@ def test_held_exercises_leave_the_hold_time_to_the_plan(catalogue: Catalogue) ->
         if seconds.search(line)
     ]
     assert stated == []
+
+
+# What an instruction says about where the body is, and the positions that may say it (domain.md M.1).
+POSITION_WORDS = {
+    r"\bkneel": {"kneeling", "half_kneeling"},
+    r"\bhands and knees\b|\bon all fours\b": {"quadruped"},
+    r"\blie (?:on your back|face up)|\blying on your back\b": {"supine"},
+    r"\blie (?:on your (?:front|stomach|belly)|face down)\b|\blying face down\b": {"prone"},
+    r"\blie on your side\b|\blying on your side\b": {"side_lying"},
+    r"\bsit on the floor\b|\bsitting on the floor\b": {"seated_floor"},
+}
+
+
+def test_instructions_agree_with_the_position(catalogue: Catalogue) -> None:
+    """An exercise that tells the client to kneel or lie down is on the floor in its data, so a client who cannot get
+    down there never gets it (issue 11: a half-kneeling stretch reached a client with difficulty_getting_to_floor)."""
+    disagree = []
+    for exercise in catalogue.exercises.values():
+        first_steps = " ".join(exercise.instructions[:2]).lower()
+        for pattern, positions in POSITION_WORDS.items():
+            if re.search(pattern, first_steps) and exercise.position not in positions:
+                disagree.append((exercise.slug, exercise.position, pattern))
+    assert disagree == []
+
+
+def test_every_floor_position_carries_the_floor_tag(catalogue: Catalogue) -> None:
+    assert catalogue.safety is not None
+    floor = {slug for slug, facts in catalogue.safety.positions.items() if facts.floor}
+    untagged = [e.slug for e in catalogue.exercises.values() if e.position in floor and "floor" not in e.tags]
+    assert untagged == []
+    assert "floor" in catalogue.conditions["difficulty_getting_to_floor"].excludes
+
+
+def test_one_sided_instructions_leave_the_sides_to_the_plan(catalogue: Catalogue) -> None:
+    """The plan says which side and in what order: an instruction saying "repeat on the other leg" would contradict a
+    prescription for one side only."""
+    other_side = re.compile(
+        r"\b(?:other|opposite) (?:side|leg|arm|foot|hand)\b|\bswitch (?:sides|legs|arms)\b|\bchange (?:sides|legs)\b",
+        re.IGNORECASE,
+    )
+    stated = [
+        (e.slug, line)
+        for e in catalogue.exercises.values()
+        if e.unilateral
+        for line in e.instructions
+        if other_side.search(line)
+    ]
+    assert stated == []
+
+
+def test_rolling_and_static_stretching_start_at_level_one(catalogue: Catalogue) -> None:
+    """Levels grade the stability and load of activation and integration, not the tool: every rolled or statically
+    stretched muscle has a level-1 option (issue 11: TFL rolling sat at level 2)."""
+    gaps = []
+    for role, phase in ((Role.OVERACTIVE, Phase.INHIBIT), (Role.OVERACTIVE, Phase.LENGTHEN)):
+        for muscle in sorted(_implicated(catalogue, role)):
+            serving = catalogue.exercises_serving(phase, muscle)
+            if serving and not any(e.level == 1 for e in serving):
+                gaps.append(f"{muscle}: {phase}")
+    assert gaps == []
+
+
+def test_each_phase_has_a_choice_off_the_floor(catalogue: Catalogue) -> None:
+    """A client who cannot get down to the floor can still lengthen every overactive and activate every underactive
+    muscle, standing or seated."""
+    gaps = []
+    for role, phase in ((Role.OVERACTIVE, Phase.LENGTHEN), (Role.UNDERACTIVE, Phase.ACTIVATE)):
+        for muscle in sorted(_implicated(catalogue, role)):
+            if not any("floor" not in e.tags for e in catalogue.exercises_serving(phase, muscle)):
+                gaps.append(f"{muscle}: {phase}")
+    assert gaps == []
+
+
+def test_isometrics_say_their_peak_effort(catalogue: Catalogue) -> None:
+    for exercise in catalogue.exercises.values():
+        assert (exercise.effort is not None) == (exercise.modality == "positional_isometric"), exercise.slug

@@ -108,11 +108,19 @@ def test_integrate_covers_the_compensations_found() -> None:
 
 
 def test_the_template_caps_each_phase_dropping_the_least_evidence_first() -> None:
-    capped = small_catalogue(max_exercises=1)
+    one_leg_roll = exercise(
+        "adductor_side_roll",
+        Phase.INHIBIT,
+        "adductor_group",
+        equipment=("foam_roller",),
+        tags=("smr",),
+        unilateral=True,
+    )
+    capped = small_catalogue(max_exercises=1, extra_exercises=(one_leg_roll,))
     plan = make_plan(capped, request(("knees_in", "left"), ("shift", "left")))
-    # adductor_group has two findings of evidence, tensor_fasciae_latae one.
-    assert _phase(plan, Phase.INHIBIT) == {"adductor_roll": None}
-    assert "tensor_fasciae_latae" in _omitted(plan, "phase_limit")
+    # adductor_group has two findings of evidence on the left, tensor_fasciae_latae and soleus one each.
+    assert _phase(plan, Phase.INHIBIT) == {"adductor_side_roll": "left"}
+    assert {"tensor_fasciae_latae", "soleus"} <= set(_omitted(plan, "phase_limit"))
 
 
 @pytest.mark.parametrize("minutes", [5, 6, 8])
@@ -147,7 +155,9 @@ def test_red_flags_refer_on_with_no_exercises() -> None:
         plan = make_plan(CATALOGUE, request(("knees_in", "left"), screening=screening))
         assert plan.status == "referral"
         assert plan.phases == ()
-        assert plan.referral_reasons and plan.referral_advice
+        assert plan.referral is not None
+        assert plan.referral.reasons and plan.referral.advice and plan.referral.urgent_signs
+        assert plan.referral.findings == ("Knees in (left) in the squat.",)
 
 
 def test_an_old_injury_is_a_lifestyle_note_not_a_referral() -> None:
