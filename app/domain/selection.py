@@ -166,25 +166,35 @@ class _Candidate(NamedTuple):
     rank: tuple[object, ...]
 
 
+_SIDES_ALLOWED = {
+    (True, True): frozenset(BODY_SIDES),
+    (True, False): frozenset({"left"}),
+    (False, True): frozenset({"right"}),
+    (False, False): frozenset(),
+}
+
+
 def select(
     catalogue: Catalogue, phase: Phase, modality: str, needs: list[Need], client: Client, sides: SideMap
 ) -> Selection:
     """Every exercise the phase could use for these needs, best first, and the needs left uncovered."""
     wanted = {need.muscle for need in needs}
     considered: dict[tuple[str | None, str], Exercise] = {}
-    for muscle in wanted:
-        for exercise in catalogue.exercises_serving(phase, muscle):
+    for need in needs:  # in the needs' order, so candidates come in the same order whatever the hashing
+        for exercise in catalogue.exercises_serving(phase, need.muscle):
             if client.visible(exercise):
                 considered[(exercise.owner, exercise.slug)] = exercise
+    left, right = sides.blocked(phase, "left"), sides.blocked(phase, "right")
     candidates, refused = [], []
     for exercise in considered.values():
         refusal = client.refusal(exercise)
         if refusal is not None:
             refused.append((exercise, refusal))
             continue
-        allowed = frozenset(s for s in BODY_SIDES if not catalogue.worked(exercise) & sides.blocked(phase, s))
-        if not exercise.unilateral and len(allowed) < len(BODY_SIDES):
-            allowed = frozenset()  # done on both sides at once, it would work a muscle it must not on one
+        worked = catalogue.worked(exercise)
+        fine = (not (left and worked & left), not (right and worked & right))
+        # Done on both sides at once, it may not work a muscle it must not on either.
+        allowed = _SIDES_ALLOWED[fine] if exercise.unilateral or all(fine) else frozenset()
         candidates.append(_Candidate(exercise, catalogue.serves(exercise), allowed, _rank(phase, modality, exercise)))
     uncovered = {(need.muscle, side): need.weight for need in needs for side in need.sides}
     picks = _greedy(candidates, uncovered, wanted)
@@ -207,10 +217,13 @@ def _greedy(candidates: list[_Candidate], uncovered: dict[tuple[str, str], float
     """Repeatedly the candidate covering the most uncovered evidence. A candidate's key only gets worse as others
     cover its needs, so keys are kept in a heap and re-checked only when one reaches the top (lazy greedy: the same
     picks as re-scoring every candidate each round)."""
+    need_sides: dict[str, list[str]] = {}
+    for muscle, side in uncovered:
+        need_sides.setdefault(muscle, []).append(side)
     heap = []
     for index, candidate in enumerate(candidates):
-        if candidate.sides and candidate.serves & wanted:
-            could = [p for p in uncovered if p[1] in candidate.sides and p[0] in candidate.serves]
+        if candidate.sides:
+            could = [(m, s) for m in candidate.serves & wanted for s in need_sides[m] if s in candidate.sides]
             if could:
                 heap.append((_cover_key(candidate, could, uncovered), index, could))
     heapq.heapify(heap)
