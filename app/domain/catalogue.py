@@ -266,6 +266,21 @@ class Catalogue:
         return sorted(integrate, key=lambda e: (e.slug, e.owner or ""))
 
     @cached_property
+    def _indexes(self) -> dict[Hashable, Any]:
+        return {}
+
+    def indexed(self, key: Hashable, build: Callable[[], T]) -> T:
+        """An index of the catalogue alone, built on first use and kept for the snapshot's life. Apart from
+        `memoised`, which holds answers that depend on a client: the keys here are few (a phase and a technique),
+        and clearing the memo does not rebuild them."""
+        try:
+            value: T = self._indexes[key]
+            return value
+        except KeyError:
+            value = self._indexes[key] = build()
+            return value
+
+    @cached_property
     def _memo(self) -> dict[Hashable, Any]:
         return {}
 

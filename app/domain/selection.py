@@ -148,8 +148,8 @@ class Gap(NamedTuple):
 
 
 class Selection(NamedTuple):
-    picks: list[Pick]  # in priority order: a template's limit keeps the first ones
-    gaps: list[Gap]
+    picks: tuple[Pick, ...]  # in priority order: a template's limit keeps the first ones
+    gaps: tuple[Gap, ...]
 
 
 def _rank(phase: Phase, modality: str, exercise: Exercise) -> tuple[object, ...]:
@@ -157,6 +157,57 @@ def _rank(phase: Phase, modality: str, exercise: Exercise) -> tuple[object, ...]
     rolling and stretching) the gentlest, (for activation) the most demanding the client is ready for."""
     level = -exercise.level if phase in LEVELLED_PHASES else exercise.level
     return (exercise.modality != modality, level, len(exercise.equipment), exercise.slug, exercise.owner or "")
+
+
+class _Static(NamedTuple):
+    """What selection needs of an exercise that depends on the catalogue alone."""
+
+    exercise: Exercise
+    serves: frozenset[str]
+    worked: frozenset[str]
+    rank: tuple[object, ...]
+
+
+def _profile(exercise: Exercise) -> tuple[object, ...]:
+    """Everything selection looks at but the slug: of exercises alike in all of it, the first by slug is always
+    chosen (or refused for the same reasons) before the others, so the others need not be looked at."""
+    return (
+        exercise.owner,
+        exercise.tags,
+        exercise.equipment,
+        exercise.level,
+        exercise.unilateral,
+        exercise.targets,
+        exercise.modality,
+    )
+
+
+def _index(catalogue: Catalogue, phase: Phase, modality: str) -> dict[str, tuple[_Static, ...]]:
+    """Per muscle, the exercises of the phase serving it, best first by the fixed ranking, one of each profile.
+    Made once per snapshot, phase and technique."""
+
+    def build() -> dict[str, tuple[_Static, ...]]:
+        index = {}
+        for muscle in catalogue.muscles:
+            ranked = sorted(catalogue.exercises_serving(phase, muscle), key=lambda e: _rank(phase, modality, e))
+            seen: set[tuple[object, ...]] = set()
+            kept = []
+            for exercise in ranked:
+                profile = _profile(exercise)
+                if profile not in seen:
+                    seen.add(profile)
+                    kept.append(
+                        _Static(
+                            exercise,
+                            catalogue.serves(exercise),
+                            catalogue.worked(exercise),
+                            _rank(phase, modality, exercise),
+                        )
+                    )
+            index[muscle] = tuple(kept)
+        return index
+
+    return catalogue.indexed(("selection", phase, modality), build)
 
 
 class _Candidate(NamedTuple):
@@ -177,29 +228,50 @@ _SIDES_ALLOWED = {
 def select(
     catalogue: Catalogue, phase: Phase, modality: str, needs: list[Need], client: Client, sides: SideMap
 ) -> Selection:
-    """Every exercise the phase could use for these needs, best first, and the needs left uncovered."""
+    """Every exercise the phase could use for these needs, best first, and the needs left uncovered. A pure function
+    of its arguments, so remembered per snapshot under a key naming all of them (the needs without their evidence,
+    which selection does not read; the client with the conditions behind each excluded tag; the muscles that block
+    each side)."""
+    kind = sides.kind(phase)
+    key = (
+        "select",
+        phase,
+        modality,
+        tuple((need.muscle, need.sides, need.weight) for need in needs),
+        (tuple(client.excluded_tags.items()), client.equipment, client.level, client.tenant),
+        sides.blockers[(kind, "left")] if phase is not Phase.INTEGRATE else (),
+        sides.blockers[(kind, "right")] if phase is not Phase.INTEGRATE else (),
+    )
+    return catalogue.memoised(key, lambda: _select(catalogue, phase, modality, needs, client, sides))
+
+
+def _select(
+    catalogue: Catalogue, phase: Phase, modality: str, needs: list[Need], client: Client, sides: SideMap
+) -> Selection:
+    index = _index(catalogue, phase, modality)
     wanted = {need.muscle for need in needs}
-    considered: dict[tuple[str | None, str], Exercise] = {}
+    considered: dict[int, _Static] = {}
     for need in needs:  # in the needs' order, so candidates come in the same order whatever the hashing
-        for exercise in catalogue.exercises_serving(phase, need.muscle):
-            if client.visible(exercise):
-                considered[(exercise.owner, exercise.slug)] = exercise
+        for static in index.get(need.muscle, ()):
+            if client.visible(static.exercise):
+                considered.setdefault(id(static.exercise), static)
     left, right = sides.blocked(phase, "left"), sides.blocked(phase, "right")
     candidates, refused = [], []
-    for exercise in considered.values():
+    for static in considered.values():
+        exercise = static.exercise
         refusal = client.refusal(exercise)
         if refusal is not None:
             refused.append((exercise, refusal))
             continue
-        worked = catalogue.worked(exercise)
+        worked = static.worked
         fine = (not (left and worked & left), not (right and worked & right))
         # Done on both sides at once, it may not work a muscle it must not on either.
         allowed = _SIDES_ALLOWED[fine] if exercise.unilateral or all(fine) else frozenset()
-        candidates.append(_Candidate(exercise, catalogue.serves(exercise), allowed, _rank(phase, modality, exercise)))
+        candidates.append(_Candidate(exercise, static.serves, allowed, static.rank))
     uncovered = {(need.muscle, side): need.weight for need in needs for side in need.sides}
     picks = _greedy(candidates, uncovered, wanted)
     gaps = _gaps(catalogue, phase, needs, uncovered, candidates, refused, sides)
-    return Selection(picks, gaps)
+    return Selection(tuple(picks), tuple(gaps))
 
 
 def _cover_key(

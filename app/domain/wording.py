@@ -33,8 +33,9 @@ def join_words(items: Iterable[str]) -> str:
 
 
 def muscle_name(catalogue: Catalogue, slug: str) -> str:
-    muscle = catalogue.muscles.get(slug)
-    return lower_first(muscle.name) if muscle else slug.replace("_", " ")
+    """The muscle's name as it reads inside a sentence (made once per snapshot: plans name dozens)."""
+    names = catalogue.indexed(("muscle_names",), lambda: {s: lower_first(m.name) for s, m in catalogue.muscles.items()})
+    return names.get(slug) or slug.replace("_", " ")
 
 
 def muscle_names(catalogue: Catalogue, slugs: Iterable[str]) -> str:
