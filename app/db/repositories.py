@@ -384,6 +384,9 @@ def _safety(session: Session) -> m.ExerciseSafety | None:
         max_sets=dict(doc["max_sets"]),
         modality_names=dict(doc["modality_names"]),
         tag_names=dict(doc["tag_names"]),
+        stop_rule=doc["stop_rule"],
+        progress_when=dict(doc["progress_when"]),
+        regress_when=doc["regress_when"],
         source=doc["source"],
     )
 

@@ -230,6 +230,9 @@ class ExerciseSafetyFile(SeedModel):
     max_sets: dict[Modality, int]
     modality_names: dict[Modality, str]
     tag_names: dict[RiskTag, str]
+    stop_rule: str
+    progress_when: dict[PhaseName, str]
+    regress_when: str
     source: str
 
     @model_validator(mode="after")
@@ -241,6 +244,7 @@ class ExerciseSafetyFile(SeedModel):
             ("max_sets", self.max_sets, Modality),
             ("modality_names", self.modality_names, Modality),
             ("tag_names", self.tag_names, RiskTag),
+            ("progress_when", self.progress_when, PhaseName),
         ):
             if missing := sorted(set(get_args(vocabulary)) - set(given)):
                 raise ValueError(f"{name} lacks {', '.join(missing)}")

@@ -31,7 +31,7 @@ def _gap_detail(catalogue: Catalogue, phase: Phase, gap: Gap, level_given: bool,
         items = wording.join_words(
             wording.with_article(wording.equipment_names(catalogue, [item])) for item in refusal.missing
         )
-        return f"{items.capitalize()} would add the {name} for {what}; it is not on the client's equipment list."
+        return f"{items.capitalize()} would add the {name} for {what}; it is not among the equipment listed."
     if gap.reason == "above_level" and refusal is not None:
         if level_given:
             level = client.level
@@ -72,7 +72,7 @@ def conflict_warnings(catalogue: Catalogue, analysis: Analysis, phases: Iterable
             what = "this plan only strengthens it there and does not roll or stretch it"
         else:
             what = "this plan does not roll or stretch it there"
-        text = f"Your {name} looks both overactive and underactive on {where}: {what}."
+        text = f"The analysis finds your {name} both overactive and underactive on {where}: {what}."
         notices.append(
             Notice(f"conflict:{conflict.muscle}", f"{text} {wording.test_sentence(catalogue, conflict.muscle)}")
         )
@@ -89,3 +89,35 @@ def referral_findings(catalogue: Catalogue, request: PlanRequest) -> tuple[str, 
             place = wording.assessment_name(catalogue, assessment.type)
             found.append(f"{name[:1].upper()}{name[1:]}{side} in the {place}.")
     return tuple(found)
+
+
+def overlap_warnings(catalogue: Catalogue, analysis: Analysis) -> list[Notice]:
+    """A muscle overactive where a group it belongs to (or a part of it) is underactive, on the same side: a
+    conflict hidden by the tables' granularity (domain.md K.5, last point). The plan works neither through the other,
+    so say so, and name the test that decides it."""
+    under = {i.muscle: body_sides(i.sides) for i in analysis.underactive}
+    notices = []
+    for implication in analysis.overactive:
+        over = implication.muscle
+        sides = body_sides(implication.sides)
+        for weak, weak_sides in under.items():
+            shared = sides & weak_sides
+            if weak == over or not shared:
+                continue
+            if weak in catalogue.ancestors(over):
+                relation = "the group it belongs to"
+            elif weak in catalogue.descendants(over):
+                relation = "a part of it"
+            else:
+                continue
+            where = wording.side_words(shared)
+            decides = wording.test_sentence(catalogue, over, weak)
+            notices.append(
+                Notice(
+                    f"overlap:{over}:{weak}",
+                    f"The analysis finds your {wording.muscle_name(catalogue, over)} overactive on {where} but your "
+                    f"{wording.muscle_name(catalogue, weak)} ({relation}) underactive there. This plan leaves out any "
+                    f"exercise that would work one through the other. {decides}",
+                )
+            )
+    return notices

@@ -220,6 +220,9 @@ class ExerciseSafety:
     max_sets: dict[str, int]
     modality_names: dict[str, str]
     tag_names: dict[str, str]
+    stop_rule: str
+    progress_when: dict[str, str]
+    regress_when: str
     source: str
 
     def derived_tags(self, position: str, stance: str, supported: bool, effort: str | None) -> tuple[str, ...]:

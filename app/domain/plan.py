@@ -15,6 +15,14 @@ class Rationale:
 
 
 @dataclass(frozen=True, slots=True)
+class NextStep:
+    """Where an exercise leads: its progression or regression, and when to take it."""
+
+    exercise: Exercise
+    when: str
+
+
+@dataclass(frozen=True, slots=True)
 class PlannedExercise:
     exercise: Exercise
     muscles: tuple[str, ...]
@@ -25,6 +33,9 @@ class PlannedExercise:
     seconds: int
     effort: str | None = None  # a positional isometric's peak effort, after any cap
     notes: tuple[str, ...] = ()
+    stop_rule: str = ""
+    progression: NextStep | None = None
+    regression: NextStep | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,10 @@ from app.domain.analysis import Analysis, Evidence, analyse, choose_ruleset
 from app.domain.catalogue import Catalogue, integrate_rank
 from app.domain.dosage import prescription, seconds
 from app.domain.errors import UnknownId
-from app.domain.explain import conflict_warnings, gap_omission, referral_findings
+from app.domain.explain import conflict_warnings, gap_omission, overlap_warnings, referral_findings
 from app.domain.lifestyle import lifestyle_notes
 from app.domain.model import PHASE_ORDER, Exercise, ModeVariables, Phase
-from app.domain.plan import Omission, Plan, PlannedExercise, PlannedPhase, Rationale, Referral
+from app.domain.plan import NextStep, Omission, Plan, PlannedExercise, PlannedPhase, Rationale, Referral
 from app.domain.requests import PlanRequest, Preferences
 from app.domain.screening import Notice, ScreeningOutcome, screen
 from app.domain.selection import (
@@ -57,6 +57,7 @@ def make_plan(catalogue: Catalogue, request: PlanRequest) -> Plan:
         *_screening_notices(catalogue, request, analysis, outcome),
         *_equipment_notice(catalogue, preferences, phases),
         *conflict_warnings(catalogue, analysis, phases),
+        *overlap_warnings(catalogue, analysis),
     )
     return Plan(
         "plan",
@@ -249,6 +250,20 @@ class _Builder:
             first = "right" if sum(e.side == "right" for e in found) > sum(e.side == "left" for e in found) else "left"
             pick = Pick(best, frozenset(BODY_SIDES), tuple((c, "both") for c in covered), float(len(covered)), first)
             choices.append(_Choice(Phase.INTEGRATE, pick, found, tuple(covered), variables.sets))
+        # Once every compensation is covered, a second movement for the most of them is the next priority: the
+        # template's number or spare session time may take it (domain.md F.1: 1-3 integration exercises).
+        seen = set(self.analysis.compensations)
+        extras = sorted(
+            (e for e in options if seen & set(e.for_compensations)),
+            key=lambda e: (-len(seen & set(e.for_compensations)), integrate_rank(e)),
+        )
+        chosen = {_movement(c.pick.exercise) for c in choices}
+        for extra in [e for e in extras if _movement(e) not in chosen][:2]:
+            chosen.add(_movement(extra))  # the same movement with other equipment is not a second one
+            covered = sorted(seen & set(extra.for_compensations))
+            again = tuple(evidence[c] for c in covered if c in evidence)
+            pick = Pick(extra, frozenset(BODY_SIDES), tuple((c, "again") for c in covered), 0.5 * len(covered), "left")
+            choices.append(_Choice(Phase.INTEGRATE, pick, again, tuple(covered), variables.sets))
         omitted = []
         for compensation in sorted(uncovered):
             refused = refusals.get(compensation)
@@ -400,7 +415,10 @@ class _Builder:
             if safety and safety.efforts[exercise.effort].rank > safety.efforts[cap].rank:
                 effort, notes = cap, (note,)
         muscles = exercise.targets if choice.phase is Phase.INTEGRATE else choice.muscles
-        text = wording.rationale(self.catalogue, choice.phase, choice.muscles, pick.sides, choice.evidence)
+        text = wording.rationale(
+            self.catalogue, choice.phase, choice.muscles, pick.sides, choice.evidence, exercise.targets
+        )
+        safety = self.catalogue.safety
         return PlannedExercise(
             exercise,
             muscles,
@@ -411,12 +429,30 @@ class _Builder:
             self._seconds(choice),
             effort,
             notes,
+            safety.stop_rule if safety else "",
+            self._next_step(choice, exercise.progression, safety.progress_when[choice.phase] if safety else ""),
+            self._next_step(choice, exercise.regression, safety.regress_when if safety else ""),
         )
+
+    def _next_step(self, choice: _Choice, slug: str | None, when: str) -> NextStep | None:
+        """The linked exercise, if this client may do it on the same sides (safe, equipped, within the level, and
+        working no muscle it must not); else none, rather than advice the plan would not give."""
+        linked = self.catalogue.exercise(slug, self.request.tenant) if slug else None
+        if linked is None or not self.client.visible(linked) or self.client.refusal(linked) is not None:
+            return None
+        if not self.sides.allows(self.catalogue, choice.phase, linked, choice.pick.sides):
+            return None
+        return NextStep(linked, when)
 
 
 def _first_kind(client: Client, exercise: Exercise) -> str:
     refusal = client.refusal(exercise)
     return refusal.kinds[0] if refusal else "no_exercise"
+
+
+def _movement(exercise: Exercise) -> tuple[frozenset[str], frozenset[str]]:
+    """What an integrate exercise trains: its muscles and the compensations it covers, whatever the equipment."""
+    return frozenset(exercise.targets), frozenset(exercise.for_compensations)
 
 
 def _side(exercise: Exercise, sides: frozenset[str]) -> str | None:

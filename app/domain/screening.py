@@ -64,7 +64,7 @@ def _red_flags(screening: Screening, policy: ScreeningPolicy) -> list[Notice]:
     messages = policy.messages
     reasons = []
     if screening.current_pain:
-        where = f" (where: {', '.join(screening.pain_locations)})" if screening.pain_locations else ""
+        where = f" Where it hurts: {', '.join(screening.pain_locations)}." if screening.pain_locations else ""
         reasons.append(Notice("current_pain", messages["current_pain"] + where))
     if screening.numbness:
         reasons.append(Notice("numbness", messages["numbness"]))

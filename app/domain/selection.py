@@ -76,6 +76,11 @@ class SideMap:
             return frozenset()
         return (self.release_blocked if phase in RELEASE_PHASES else self.activation_blocked)[side]
 
+    def allows(self, catalogue: Catalogue, phase: Phase, exercise: Exercise, sides: Iterable[str]) -> bool:
+        """Whether doing the exercise on these sides works no muscle it must not."""
+        worked = catalogue.worked(exercise)
+        return not any(worked & self.blocked(phase, side) for side in sides)
+
     def conflicting(self, catalogue: Catalogue, phase: Phase, exercise: Exercise, side: str) -> tuple[str, ...]:
         """The muscles that doing the exercise on that side would wrongly work, in the analysis' order."""
         worked = catalogue.worked(exercise)

@@ -76,13 +76,24 @@ def side_words(sides: Collection[str]) -> str:
     return "both sides"
 
 
+def _found(catalogue: Catalogue, e: Evidence) -> str:
+    """A finding and its side as a person says it: the stance leg of a single-leg squat, the direction of a shift."""
+    name = compensation_name(catalogue, e.compensation)
+    if e.side not in BODY_SIDES:
+        return name
+    if e.assessment == "single_leg_squat":
+        return f"{name} (standing on the {e.side} leg)"
+    if e.compensation == "asymmetric_weight_shift":
+        return f"{name} (toward the {e.side})"
+    return f"{name} ({e.side})"
+
+
 def findings_words(catalogue: Catalogue, evidence: Iterable[Evidence]) -> str:
-    """'knees move inward and feet turn out (left) in the overhead squat; hip drops (right) in the single-leg
-    squat': grouped by assessment, in the order given."""
+    """'knees move inward and feet turn out (left) in the overhead squat assessment; ...': grouped by assessment,
+    in the order given."""
     by_assessment: dict[str, list[str]] = {}
     for e in evidence:
-        side = f" ({e.side})" if e.side in BODY_SIDES else ""
-        by_assessment.setdefault(e.assessment, []).append(f"{compensation_name(catalogue, e.compensation)}{side}")
+        by_assessment.setdefault(e.assessment, []).append(_found(catalogue, e))
     return "; ".join(
         f"{join_words(found)} in the {assessment_name(catalogue, assessment)}"
         for assessment, found in by_assessment.items()
@@ -90,13 +101,14 @@ def findings_words(catalogue: Catalogue, evidence: Iterable[Evidence]) -> str:
 
 
 def side_text(side: str | None, first: str | None) -> str | None:
-    """How a one-sided exercise is done, in words; None for one done on both sides at once."""
+    """How a one-sided exercise is done, in words (the side named is the side worked); None for one done on both
+    sides at once."""
     if side in BODY_SIDES:
-        return f"{side.capitalize()} side only."
+        return f"Work the {side} side only."
     if side == "both":
         first = first or "left"
         other = "right" if first == "left" else "left"
-        return f"Both sides: {first} side first, then {other}."
+        return f"Work both sides: the {first} side first, then the {other}."
     return None
 
 
@@ -109,13 +121,37 @@ _ROLES = {Phase.INHIBIT: "overactive", Phase.LENGTHEN: "overactive", Phase.ACTIV
 
 
 def rationale(
-    catalogue: Catalogue, phase: Phase, muscles: Iterable[str], sides: Collection[str], evidence: Iterable[Evidence]
+    catalogue: Catalogue,
+    phase: Phase,
+    muscles: Iterable[str],
+    sides: Collection[str],
+    evidence: Iterable[Evidence],
+    targets: Collection[str] = (),
 ) -> str:
     seen = findings_words(catalogue, evidence)
     if phase is Phase.INTEGRATE:
-        return f"Puts the corrections together in one movement, for what the assessment showed: {seen}."
+        return f"This whole-body movement puts the corrections together, for what the assessment showed: {seen}."
     where = "" if len([s for s in BODY_SIDES if s in sides]) != 1 else f" on {side_words(sides)}"
-    return f"{_VERBS[phase]} your {muscle_names(catalogue, muscles)}{where} (probably {_ROLES[phase]}: {seen})."
+    named = _served_names(catalogue, list(muscles), targets)
+    return f"{_VERBS[phase]} your {named}{where} (probably {_ROLES[phase]}: {seen})."
+
+
+def _served_names(catalogue: Catalogue, muscles: list[str], targets: Collection[str]) -> str:
+    """The muscles an exercise serves, without claiming a whole group it reaches through one part: 'TFL' rather than
+    'TFL and hip flexors'; 'hip flexors (through the rectus femoris)' when the part is not itself listed."""
+    named = []
+    for muscle in muscles:
+        if muscle in targets or not targets:
+            named.append(muscle_name(catalogue, muscle))
+            continue
+        parts = [t for t in targets if t != muscle and t in catalogue.descendants(muscle)]
+        if parts and any(p in muscles for p in parts):
+            continue  # its part is named already
+        if parts:
+            named.append(f"{muscle_name(catalogue, muscle)} (through the {muscle_names(catalogue, parts)})")
+        else:
+            named.append(muscle_name(catalogue, muscle))
+    return join_words(named)
 
 
 def with_article(name: str) -> str:
@@ -137,8 +173,9 @@ def test_name(catalogue: Catalogue, muscle: str) -> str:
     return f"the {test.name}" if test else "a mobility test"
 
 
-def test_sentence(catalogue: Catalogue, muscle: str) -> str:
-    test = catalogue.mobility_test(muscle)
+def test_sentence(catalogue: Catalogue, *muscles: str) -> str:
+    """The test that decides whether the first of the muscles that has one is short or weak, in a sentence."""
+    test = next((t for t in map(catalogue.mobility_test, muscles) if t is not None), None)
     if test is None:
         return "A mobility test by a qualified professional decides which it is."
     return f"A mobility test decides which it is: the {test.name} ({test.how})."
@@ -146,8 +183,9 @@ def test_sentence(catalogue: Catalogue, muscle: str) -> str:
 
 def conflict_omission(catalogue: Catalogue, muscle: str, sides: Collection[str]) -> str:
     return (
-        f"Your {muscle_name(catalogue, muscle)} looks both overactive and underactive on {side_words(sides)}: it "
-        f"is not rolled or stretched there until {test_name(catalogue, muscle)} decides which it is."
+        f"The analysis finds your {muscle_name(catalogue, muscle)} both overactive and underactive on "
+        f"{side_words(sides)}: it is not rolled or stretched there until {test_name(catalogue, muscle)} decides which "
+        "it is."
     )
 
 

@@ -195,6 +195,12 @@ class RationaleOut(Output):
     text: str
 
 
+class NextStepOut(BaseModel):
+    slug: str = Field(description="Exercise id.")
+    name: str
+    when: str = Field(description="The criterion, in words.")
+
+
 class PlannedExerciseOut(BaseModel):
     exercise: ExerciseRef
     muscles: list[str] = Field(description="The muscles it serves in this plan.")
@@ -212,6 +218,13 @@ class PlannedExerciseOut(BaseModel):
         description="Positional isometrics: the peak effort, after any cap the intake calls for."
     )
     notes: list[str] = Field(description="Adjustments for this client, in words.")
+    stop_rule: str = Field(description="When to stop the exercise.")
+    progression: NextStepOut | None = Field(
+        description="What to move on to, and when; null when none suits the client."
+    )
+    regression: NextStepOut | None = Field(
+        description="What to fall back to, and when; null when none suits the client."
+    )
     rationale: RationaleOut
 
 

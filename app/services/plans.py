@@ -20,7 +20,7 @@ from app.domain.analysis import Analysis, Evidence, Implication, analyse, choose
 from app.domain.catalogue import Catalogue
 from app.domain.errors import DomainError
 from app.domain.model import Exercise, PhaseVariables
-from app.domain.plan import Plan, PlannedExercise
+from app.domain.plan import NextStep, Plan, PlannedExercise
 from app.domain.screening import Notice
 from app.schemas.plan import PlanRequest, ScreeningIn
 from app.services.problems import domain_problem, pydantic_problem
@@ -148,8 +148,17 @@ def _planned(catalogue: Catalogue, item: PlannedExercise) -> dict[str, Any]:
         "rest_seconds": dose.rest_seconds,
         "effort": item.effort,
         "notes": item.notes,
+        "stop_rule": item.stop_rule,
+        "progression": _next_step(item.progression),
+        "regression": _next_step(item.regression),
         "rationale": {"muscles": why.muscles, "findings": _evidence(why.findings), "text": why.text},
     }
+
+
+def _next_step(step: NextStep | None) -> dict[str, str] | None:
+    if step is None:
+        return None
+    return {"slug": step.exercise.slug, "name": step.exercise.name, "when": step.when}
 
 
 def _variables(v: PhaseVariables) -> dict[str, Any]:

@@ -62,6 +62,8 @@ RULES: dict[str, str] = {
     "muscle or none",
     "needs_missing_equipment": "a planned exercise needs equipment the client does not have",
     "above_client_level": "an activate or integrate exercise above the level asked for (level 1 when none is given)",
+    "next_step": "a planned exercise without a stop rule, or whose progression or regression the intake, the "
+    "equipment or the level rules out",
     "request_rejected": "a valid request was refused (used by the property test and the report, not by audit())",
 }
 
@@ -1321,6 +1323,33 @@ def check_above_client_level(case: Case) -> Iterator[Violation]:
             yield Violation("above_client_level", f"{p.where} is level {p.facts.level}, the client {level}")
 
 
+def check_next_step(case: Case) -> Iterator[Violation]:
+    """M.5: every exercise has a stop rule; a progression or regression offered is one the client may do."""
+    if not case.is_plan:
+        return
+    k, excluded, level, has = case.knowledge, _excluded_tags(case), _client_level(case), case.equipment
+    for p in case.planned:
+        if not str(p.item.get("stop_rule") or "").strip():
+            yield Violation("next_step", f"{p.where} has no stop rule")
+        for field in ("progression", "regression"):
+            step = p.item.get(field)
+            if not isinstance(step, dict):
+                continue
+            slug = step.get("slug")
+            facts = k.exercises.get(str(slug))
+            if facts is None:
+                yield Violation("next_step", f"{p.where}: {field} {slug!r} is not in the seed")
+                continue
+            if not str(step.get("when") or "").strip():
+                yield Violation("next_step", f"{p.where}: {field} {slug} says not when")
+            for tag in sorted(k.risk[facts.slug] & set(excluded)):
+                yield Violation("next_step", f"{p.where}: {field} {slug} is {tag}, excluded by {excluded[tag]}")
+            if has is not None and not set(facts.equipment) <= has:
+                yield Violation("next_step", f"{p.where}: {field} {slug} needs {sorted(set(facts.equipment) - has)}")
+            if p.phase in LEVELLED_PHASES and facts.level > level:
+                yield Violation("next_step", f"{p.where}: {field} {slug} is level {facts.level}, the client {level}")
+
+
 CHECKS: tuple[Check, ...] = (
     check_shape,
     check_unsafe_for_intake,
@@ -1342,6 +1371,7 @@ CHECKS: tuple[Check, ...] = (
     check_pattern_contradicts_intake,
     check_needs_missing_equipment,
     check_above_client_level,
+    check_next_step,
 )
 
 

@@ -203,7 +203,10 @@ def item(
         "modality": modality,
         "position": position,
         "effort": None,
-        "notes": ["Stop if you feel pain, numbness, tingling or dizziness."],
+        "notes": [],
+        "stop_rule": "Stop if you feel pain, numbness, tingling or dizziness.",
+        "progression": None,
+        "regression": None,
         "sets": 1,
         "reps": None,
         "hold_seconds": 30,
@@ -832,3 +835,27 @@ def test_knowledge_of_an_old_seed_infers_positions_and_uses_contract_exclusions(
     assert (bridge.position, bridge.stance) == ("supine", "none")
     assert (isometric.position, isometric.supported, isometric.effort) == ("standing", True, "maximal")
     assert len(knowledge.fallbacks) == 3, knowledge.fallbacks  # floor, trimester 2, the exercises
+
+
+# --- next_step --------------------------------------------------------------------------------------------------
+
+
+def test_next_step__every_exercise_says_when_to_stop(knowledge: Knowledge) -> None:
+    request, answer = clean()
+    exercises(answer, "lengthen")[0]["stop_rule"] = ""
+    assert [v.detail for v in fired(request, answer, knowledge, "next_step")] == [
+        "lengthen[0] standing_soleus_stretch has no stop rule"
+    ]
+
+
+def test_next_step__a_progression_the_client_may_not_do_is_not_offered(knowledge: Knowledge) -> None:
+    request, answer = clean()
+    inhibit = exercises(answer, "inhibit")[0]
+    inhibit["progression"] = {"slug": "hamstring_roll", "name": "Hamstring roll", "when": "once it feels easy"}
+    assert not fired(request, answer, knowledge, "next_step")  # the client has the foam roller
+    inhibit["regression"] = {"slug": "soleus_chair_roll", "name": "Chair roll", "when": "if it is too much"}
+    assert [v.detail for v in fired(request, answer, knowledge, "next_step")] == [
+        "inhibit[0] lateral_hamstring_roll: regression soleus_chair_roll needs ['handheld_roller']"
+    ]
+    inhibit["regression"] = {"slug": "no_such_exercise", "name": "?", "when": "soon"}
+    assert "not in the seed" in fired(request, answer, knowledge, "next_step")[0].detail

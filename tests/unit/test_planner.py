@@ -102,9 +102,10 @@ def test_level_caps_the_exercises() -> None:
 
 def test_integrate_covers_the_compensations_found() -> None:
     plan = make_plan(CATALOGUE, request(("knees_in", "left"), ("shift", "left")))
-    assert set(_phase(plan, Phase.INTEGRATE)) == {"step_up"}
+    # step_up covers both findings; a second movement for what it covers may follow when the template allows it.
+    assert list(_phase(plan, Phase.INTEGRATE)) == ["step_up", "ball_squat"]
     one = make_plan(CATALOGUE, request(("back_arches", None)))
-    assert set(_phase(one, Phase.INTEGRATE)) == {"ball_squat"}
+    assert list(_phase(one, Phase.INTEGRATE)) == ["ball_squat"]
 
 
 def test_the_template_caps_each_phase_dropping_the_least_evidence_first() -> None:
