@@ -348,6 +348,7 @@ def _screening(session: Session) -> m.ScreeningPolicy | None:
         past_injury_note=doc["past_injury_note"],
         source=doc["source"],
         urgent_signs=tuple(doc["urgent_signs"]),
+        pregnancy_weak_evidence=tuple(doc["pregnancy"]["weak_evidence"]),
     )
 
 

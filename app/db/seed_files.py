@@ -311,6 +311,7 @@ class ScreeningMessages(SeedModel):
 class PregnancyRules(SeedModel):
     without_clearance: Literal["refer"]
     excludes_by_trimester: dict[Literal[1, 2, 3], list[RiskTag]]
+    weak_evidence: list[Slug] = []
 
 
 class ScreeningFile(SeedModel):

@@ -275,6 +275,7 @@ class ScreeningPolicy:
     past_injury_note: str
     source: str
     urgent_signs: tuple[str, ...] = ()
+    pregnancy_weak_evidence: tuple[str, ...] = ()  # findings that say little about imbalance in pregnancy
 
 
 @dataclass(frozen=True, slots=True)

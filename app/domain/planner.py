@@ -176,6 +176,9 @@ class _Builder:
         self.sides = SideMap.of(catalogue, analysis)
         self.conflicts = {c.muscle: body_sides(c.sides) for c in analysis.conflicts}
         self.capped = _effort_capped(catalogue, request)
+        pregnant = request.screening is not None and request.screening.pregnancy is not None
+        policy = catalogue.screening
+        self.weak_evidence = frozenset(policy.pregnancy_weak_evidence if pregnant and policy else ())
 
     # --- what each phase must serve -------------------------------------------------------------------------
     def _needs(self, phase: Phase, rolled: frozenset[str]) -> tuple[list[Need], list[Omission]]:
@@ -195,11 +198,16 @@ class _Builder:
                     continue
             if not sides:
                 continue
-            weight = float(len(implication.evidence))
+            weight = sum(self._weight(e) for e in implication.evidence)
             if phase is Phase.LENGTHEN and implication.muscle in rolled:
                 weight += ROLLED_BONUS
             needs.append(Need(implication.muscle, sides, implication.evidence, weight))
         return needs, omitted
+
+    def _weight(self, evidence: Evidence) -> float:
+        """How much a finding counts: half when the intake makes it weak evidence of an imbalance (an arched low back
+        in pregnancy, domain.md M.2)."""
+        return 0.5 if evidence.compensation in self.weak_evidence else 1.0
 
     def _conflict_omission(self, phase: Phase, muscle: str, sides: frozenset[str]) -> Omission:
         detail = wording.conflict_omission(self.catalogue, muscle, sides)
@@ -247,8 +255,9 @@ class _Builder:
             uncovered.difference_update(covered)
             options.remove(best)
             found = tuple(evidence[c] for c in covered if c in evidence)
-            first = "right" if sum(e.side == "right" for e in found) > sum(e.side == "left" for e in found) else "left"
-            pick = Pick(best, frozenset(BODY_SIDES), tuple((c, "both") for c in covered), float(len(covered)), first)
+            pick = Pick(
+                best, frozenset(BODY_SIDES), tuple((c, "both") for c in covered), float(len(covered)), _first(found)
+            )
             choices.append(_Choice(Phase.INTEGRATE, pick, found, tuple(covered), variables.sets))
         # Once every compensation is covered, a second movement for the most of them is the next priority: the
         # template's number or spare session time may take it (domain.md F.1: 1-3 integration exercises).
@@ -257,12 +266,14 @@ class _Builder:
             (e for e in options if seen & set(e.for_compensations)),
             key=lambda e: (-len(seen & set(e.for_compensations)), integrate_rank(e)),
         )
-        chosen = {_movement(c.pick.exercise) for c in choices}
-        for extra in [e for e in extras if _movement(e) not in chosen][:2]:
-            chosen.add(_movement(extra))  # the same movement with other equipment is not a second one
+        chosen = [c.pick.exercise for c in choices]
+        for extra in [e for e in extras if not any(_same_movement(e, c) for c in chosen)][:2]:
+            chosen.append(extra)
             covered = sorted(seen & set(extra.for_compensations))
             again = tuple(evidence[c] for c in covered if c in evidence)
-            pick = Pick(extra, frozenset(BODY_SIDES), tuple((c, "again") for c in covered), 0.5 * len(covered), "left")
+            pick = Pick(
+                extra, frozenset(BODY_SIDES), tuple((c, "again") for c in covered), 0.5 * len(covered), _first(again)
+            )
             choices.append(_Choice(Phase.INTEGRATE, pick, again, tuple(covered), variables.sets))
         omitted = []
         for compensation in sorted(uncovered):
@@ -370,8 +381,11 @@ class _Builder:
         omitted = []
         for phase in PHASE_ORDER:
             kept = {(m, s) for c in choices[phase][: counts[phase]] for m, s in c.pick.covers}
+            covered = {m for m, _ in kept}
             for choice in choices[phase][counts[phase] :]:
                 for muscle in choice.muscles:
+                    if phase is Phase.INTEGRATE and muscle in covered:
+                        continue  # a kept movement trains it: only a second one was cut
                     sides = [s for m, s in choice.pick.covers if m == muscle and (m, s) not in kept]
                     if not sides:
                         continue
@@ -450,9 +464,21 @@ def _first_kind(client: Client, exercise: Exercise) -> str:
     return refusal.kinds[0] if refusal else "no_exercise"
 
 
-def _movement(exercise: Exercise) -> tuple[frozenset[str], frozenset[str]]:
-    """What an integrate exercise trains: its muscles and the compensations it covers, whatever the equipment."""
-    return frozenset(exercise.targets), frozenset(exercise.for_compensations)
+def _first(evidence: tuple[Evidence, ...]) -> str:
+    """The side a whole-body movement starts on: the one more findings name (the stance leg of a single-leg squat),
+    else the left."""
+    return "right" if sum(e.side == "right" for e in evidence) > sum(e.side == "left" for e in evidence) else "left"
+
+
+def _same_movement(one: Exercise, other: Exercise) -> bool:
+    """Whether a second integrate exercise would repeat the first: the same muscles and compensations with other
+    equipment, or a step of its own progression chain (its easier or harder version)."""
+    if (frozenset(one.targets), frozenset(one.for_compensations)) == (
+        frozenset(other.targets),
+        frozenset(other.for_compensations),
+    ):
+        return True
+    return other.slug in (one.regression, one.progression) or one.slug in (other.regression, other.progression)
 
 
 def _side(exercise: Exercise, sides: frozenset[str]) -> str | None:

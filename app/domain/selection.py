@@ -374,7 +374,10 @@ def _gaps(
             options.append((*rank, gap, min(wrong) if wrong else None))
         for candidate in candidates:
             if need.muscle in candidate.serves and not open_sides <= candidate.sides:
-                side = min(open_sides - candidate.sides)
+                # The side it would work wrongly on (a two-sided exercise may be refused for one side only).
+                worked = catalogue.worked(candidate.exercise)
+                at = [s for s in sorted(open_sides) if worked & sides.blocked(phase, s)]
+                side = at[0] if at else min(open_sides - candidate.sides)
                 gap = Gap("works_weak_muscle", need.muscle, open_sides, None, candidate.exercise)
                 tier, order, _ = _deciding(["works_weak_muscle"])
                 options.append((tier, order, 0, candidate.exercise.slug, gap, side))

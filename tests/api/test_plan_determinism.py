@@ -14,6 +14,7 @@ from app.services import plans as service
 from tests.audit.auditor import Knowledge
 from tests.audit.strategies import plan_requests
 from tests.conftest import SEED_DIR
+from tests.databases import SNAPSHOT_ONLY
 
 KNOWLEDGE = Knowledge.load(SEED_DIR)
 
@@ -29,6 +30,7 @@ def _fresh_answer(catalogue: Catalogue, body: dict[str, Any]) -> bytes:
     return service.render_plan(fresh, planner.make_plan(fresh, query))
 
 
+@SNAPSHOT_ONLY
 @settings(
     max_examples=2000,
     deadline=None,

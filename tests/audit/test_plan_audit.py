@@ -15,6 +15,7 @@ from app.domain.catalogue import Catalogue
 from tests.audit.auditor import BODY_SIDES, Knowledge
 from tests.audit.report import SEED_DIR, Tally, audit_one
 from tests.audit.strategies import partners, plan_requests, usable
+from tests.databases import SNAPSHOT_ONLY
 
 EXAMPLES = 5000
 
@@ -24,6 +25,7 @@ def knowledge() -> Knowledge:
     return Knowledge.load(Path(SEED_DIR))
 
 
+@SNAPSHOT_ONLY
 def test_generated_plans_pass_the_audit(catalogue: Catalogue, knowledge: Knowledge) -> None:
     tally = Tally(keep=3)
 

@@ -46,7 +46,7 @@ def _plan(plan: Json) -> list[str]:
     if plan["warnings"]:
         lines.append("")
     lines += [f"- Lifestyle: {note['message']}" for note in plan["lifestyle"]]
-    lines += [f"- Left out ({o['reason']}): {o['detail']}" for o in plan["omitted"]]
+    lines += [f"- Left out of {o['phase']} ({o['reason']}): {o['detail']}" for o in plan["omitted"]]
     return lines
 
 
