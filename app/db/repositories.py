@@ -383,7 +383,6 @@ def _safety(session: Session) -> m.ExerciseSafety | None:
         cap_pregnancy=caps["for_pregnancy"],
         cap_note=caps["note"],
         max_sets=dict(doc["max_sets"]),
-        modality_names=dict(doc["modality_names"]),
         tag_names=dict(doc["tag_names"]),
         stop_rule=doc["stop_rule"],
         progress_when=dict(doc["progress_when"]),

@@ -228,7 +228,6 @@ class ExerciseSafetyFile(SeedModel):
     efforts: dict[Effort, EffortFile]
     effort_caps: EffortCapFile
     max_sets: dict[Modality, int]
-    modality_names: dict[Modality, str]
     tag_names: dict[RiskTag, str]
     stop_rule: str
     progress_when: dict[PhaseName, str]
@@ -242,7 +241,6 @@ class ExerciseSafetyFile(SeedModel):
             ("stances", self.stances, Stance),
             ("efforts", self.efforts, Effort),
             ("max_sets", self.max_sets, Modality),
-            ("modality_names", self.modality_names, Modality),
             ("tag_names", self.tag_names, RiskTag),
             ("progress_when", self.progress_when, PhaseName),
         ):

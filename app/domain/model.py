@@ -218,7 +218,6 @@ class ExerciseSafety:
     cap_pregnancy: bool
     cap_note: str
     max_sets: dict[str, int]
-    modality_names: dict[str, str]
     tag_names: dict[str, str]
     stop_rule: str
     progress_when: dict[str, str]

@@ -17,7 +17,7 @@ from app.domain.dosage import prescription, seconds
 from app.domain.errors import UnknownId
 from app.domain.explain import conflict_warnings, gap_omission, overlap_warnings, referral_findings
 from app.domain.lifestyle import lifestyle_notes
-from app.domain.model import PHASE_ORDER, Exercise, ModeVariables, Phase
+from app.domain.model import PHASE_ORDER, Exercise, ModeVariables, Phase, TemplateVersion
 from app.domain.plan import NextStep, Omission, Plan, PlannedExercise, PlannedPhase, Rationale, Referral
 from app.domain.requests import PlanRequest, Preferences
 from app.domain.screening import Notice, ScreeningOutcome, screen
@@ -79,7 +79,7 @@ def _referral(
     catalogue: Catalogue,
     request: PlanRequest,
     analysis: Analysis,
-    template: object,
+    template: TemplateVersion,
     mode: ModeVariables,
     outcome: ScreeningOutcome,
 ) -> Plan:
@@ -93,7 +93,7 @@ def _referral(
     return Plan(
         "referral",
         analysis,
-        template,  # type: ignore[arg-type]
+        template,
         request.preferences.mode,
         (),
         0,
