@@ -123,7 +123,7 @@ def _load_catalogue() -> "Catalogue":
         prepare_database(settings.database_url, Path(settings.seed_dir))
     engine = make_engine(settings.database_url)
     try:
-        return CatalogueStore(engine).refresh(force=True)
+        return CatalogueStore(engine).refresh(force=True).shared
     finally:
         engine.dispose()
 

@@ -53,6 +53,18 @@ class Settings(BaseSettings):
         "that nothing was screened.",
     )
 
+    # What one tenant may store (a write past a quota gets 403 quota_exceeded), and how many tenants' snapshots a
+    # worker keeps built.
+    max_templates_per_tenant: int = Field(default=200, gt=0, description="Plan templates one tenant may create.")
+    max_versions_per_template: int = Field(default=500, gt=0, description="Versions one plan template may have.")
+    max_exercises_per_tenant: int = Field(default=500, gt=0, description="Exercises of its own one tenant may add.")
+    tenant_views: int = Field(
+        default=16,
+        gt=0,
+        description="Tenants' catalogue snapshots a worker keeps built (the shared one is always kept); a tenant "
+        "whose snapshot was dropped gets it built again, in about a millisecond, on its next request.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _use_psycopg_driver(cls, url: str) -> str:

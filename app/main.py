@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prepare_database(settings.database_url, Path(settings.seed_dir))
         app.state.engine = engine
         app.state.settings = settings
-        store = CatalogueStore(engine, settings.snapshot_check_seconds)
+        store = CatalogueStore(engine, settings.snapshot_check_seconds, settings.tenant_views)
         store.refresh(force=True)
         # The snapshot lives as long as the process: keep the garbage collector from walking it again and again.
         gc.freeze()

@@ -1,4 +1,4 @@
-"""HTTP caching of catalogue reads: an ETag per catalogue revision and caller, answered with 304 when fresh."""
+"""HTTP caching of catalogue reads: an ETag per revision of what the answer holds, answered with 304 when fresh."""
 
 from dataclasses import dataclass
 from typing import Annotated
@@ -28,10 +28,7 @@ class CatalogueRead(Caller):
         return Response(content, media_type="application/json", headers=self.headers)
 
 
-async def catalogue_read(request: Request, response: Response) -> CatalogueRead:
-    caller = await get_caller(request)
-    # A URL's answer is fixed for one catalogue revision and one tenant (custom exercises differ per tenant).
-    etag = f'W/"{caller.catalogue.revision}-{caller.tenant or "shared"}"'
+def _read(request: Request, response: Response, caller: Caller, etag: str) -> CatalogueRead:
     visibility = "private" if caller.principal else "public"
     headers = {
         "ETag": etag,
@@ -46,7 +43,22 @@ async def catalogue_read(request: Request, response: Response) -> CatalogueRead:
     return CatalogueRead(caller.catalogue, caller.principal, headers)
 
 
+async def catalogue_read(request: Request, response: Response) -> CatalogueRead:
+    """A read of the seeded knowledge (muscles, rulesets...): the same answer for every caller, so its validator
+    changes only when the seeded knowledge does, never with a tenant's write."""
+    caller = await get_caller(request)
+    return _read(request, response, caller, f'W/"{caller.catalogue.shared_revision}-shared"')
+
+
+async def exercise_read(request: Request, response: Response) -> CatalogueRead:
+    """A read of exercises, which include the caller's own: the validator follows the caller's view (the seeded
+    knowledge and the tenant's own part), so another tenant's write does not change it."""
+    caller = await get_caller(request)
+    return _read(request, response, caller, f'W/"{caller.catalogue.revision}-{caller.tenant or "shared"}"')
+
+
 CatalogueReadDep = Annotated[CatalogueRead, Depends(catalogue_read)]
+ExerciseReadDep = Annotated[CatalogueRead, Depends(exercise_read)]
 
 
 async def not_modified_handler(_request: Request, exc: Exception) -> Response:

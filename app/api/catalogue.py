@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.api.auth import WriterDep
-from app.api.caching import CatalogueReadDep
-from app.api.deps import CATALOGUE_VERSION_HEADER, get_store
+from app.api.caching import CatalogueReadDep, ExerciseReadDep
+from app.api.deps import CATALOGUE_VERSION_HEADER, IdempotencyDep, get_store, say_if_replayed
 from app.api.params import SlugPath, query_model, query_parameters
 from app.api.responses import BODY, CACHED_READ, problems
 from app.domain.model import Phase
@@ -43,7 +43,7 @@ writes = APIRouter(tags=["catalogue"], responses={**BODY, **problems(503)})
     openapi_extra=query_parameters(ExerciseQuery),
 )
 async def list_exercises(
-    read: CatalogueReadDep, query: Annotated[ExerciseQuery, Depends(query_model(ExerciseQuery))]
+    read: ExerciseReadDep, query: Annotated[ExerciseQuery, Depends(query_model(ExerciseQuery))]
 ) -> Response:
     """Exercises of the library, filtered, in a stable order (by slug), with the total before paging."""
     page = service.list_exercises(
@@ -61,7 +61,7 @@ async def list_exercises(
 
 
 @router.get("/exercises/{slug}", summary="Read one exercise", responses=problems(404))
-async def get_exercise(read: CatalogueReadDep, slug: SlugPath) -> ExercisePublic:
+async def get_exercise(read: ExerciseReadDep, slug: SlugPath) -> ExercisePublic:
     """One exercise with instructions, cues, equipment and default acute variables."""
     return service.get_exercise(read.catalogue, slug, read.tenant)
 
@@ -115,14 +115,19 @@ async def get_ruleset(read: CatalogueReadDep, slug: SlugPath) -> RulesetPublic:
     summary="Add your own exercise",
     responses=problems(401, 403, 409, 422),
 )
-def create_exercise(request: Request, response: Response, principal: WriterDep, data: ExerciseCreate) -> ExercisePublic:
+def create_exercise(
+    request: Request, response: Response, principal: WriterDep, data: ExerciseCreate, idempotency: IdempotencyDep
+) -> ExercisePublic:
     """A custom exercise for your tenant's plans only, validated against the catalogue's muscles, phases,
     equipment and risk tags."""
     store = get_store(request)
-    exercise_service.create_exercise(request.app.state.engine, store.get(), data, principal)
-    fresh = store.catch_up()
+    quota = request.app.state.settings.max_exercises_per_tenant
+    engine = request.app.state.engine
+    created = exercise_service.create_exercise(engine, store.get(principal.tenant), data, principal, quota, idempotency)
+    fresh = store.catch_up(principal.tenant)
     response.headers[CATALOGUE_VERSION_HEADER] = str(fresh.revision)  # the revision that holds the new exercise
-    return service.get_exercise(fresh, data.slug, principal.tenant)
+    say_if_replayed(response, idempotency)
+    return created
 
 
 @router.get("/equipment", summary="List equipment")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import Engine
 
 from app.api.auth import ReaderDep, WriterDep
+from app.api.deps import IdempotencyDep, get_store, say_if_replayed
 from app.api.params import SlugPath, VersionPath
 from app.api.responses import BODY, problems
 from app.schemas.templates import (
@@ -18,6 +19,8 @@ from app.schemas.templates import (
     VersionSummary,
 )
 from app.services import templates as service
+from app.services.accounts import Principal
+from app.services.writes import IdempotencyKey
 
 router = APIRouter(prefix="/plan-templates", tags=["plan templates"], responses=problems(503))
 WRITE_ERRORS = problems(401, 403, 404, 409, 422)
@@ -29,10 +32,26 @@ def _engine(request: Request) -> Engine:
     return engine
 
 
-def _changed(request: Request, response: Response, version: VersionOut) -> VersionOut:
+def _quotas(request: Request) -> service.Quotas:
+    settings = request.app.state.settings
+    return service.Quotas(settings.max_templates_per_tenant, settings.max_versions_per_template)
+
+
+def _caught_up(request: Request, principal: Principal) -> None:
     # Plans read the in-memory snapshot: refresh it now so this worker sees its own write at once.
-    request.app.state.catalogue_store.catch_up()
+    get_store(request).catch_up(principal.tenant)
+
+
+def _changed(
+    request: Request,
+    response: Response,
+    principal: Principal,
+    version: VersionOut,
+    idempotency: IdempotencyKey | None = None,
+) -> VersionOut:
+    _caught_up(request, principal)
     response.headers["ETag"] = version.etag
+    say_if_replayed(response, idempotency)
     return version
 
 
@@ -43,10 +62,13 @@ def list_plan_templates(request: Request, principal: ReaderDep) -> list[Template
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a plan template", responses=BODY_WRITE_ERRORS)
-def create_plan_template(request: Request, principal: WriterDep, data: TemplateCreate) -> TemplateOut:
+def create_plan_template(
+    request: Request, response: Response, principal: WriterDep, data: TemplateCreate, idempotency: IdempotencyDep
+) -> TemplateOut:
     """A new template owned by your tenant, visible to you alone. Add versions to it next."""
-    created = service.create_template(_engine(request), data, principal)
-    request.app.state.catalogue_store.catch_up()
+    created = service.create_template(_engine(request), data, principal, _quotas(request), idempotency)
+    _caught_up(request, principal)
+    say_if_replayed(response, idempotency)
     return created
 
 
@@ -69,10 +91,16 @@ def list_plan_template_versions(request: Request, principal: ReaderDep, slug: Sl
     responses=BODY_WRITE_ERRORS,
 )
 def create_plan_template_version(
-    request: Request, response: Response, principal: WriterDep, slug: SlugPath, data: DraftCreate
+    request: Request,
+    response: Response,
+    principal: WriterDep,
+    slug: SlugPath,
+    data: DraftCreate,
+    idempotency: IdempotencyDep,
 ) -> VersionOut:
     """A new draft, numbered after the highest version: copied from `copy_from` or given as `modes`."""
-    return _changed(request, response, service.create_draft(_engine(request), slug, data, principal))
+    draft = service.create_draft(_engine(request), slug, data, principal, _quotas(request), idempotency)
+    return _changed(request, response, principal, draft, idempotency)
 
 
 @router.get("/{slug}/versions/{version}", summary="Read a template version", responses=problems(401, 404))
@@ -101,23 +129,35 @@ def update_plan_template_version(
 ) -> VersionOut:
     """Replace a draft's variables. A stale If-Match gets 412; published versions never change (409)."""
     updated = service.update_draft(_engine(request), slug, version, data.modes, if_match, principal)
-    return _changed(request, response, updated)
+    return _changed(request, response, principal, updated)
 
 
 @router.post("/{slug}/versions/{version}/publish", summary="Publish a draft", responses=WRITE_ERRORS)
 def publish_plan_template_version(
-    request: Request, response: Response, principal: WriterDep, slug: SlugPath, version: VersionPath
+    request: Request,
+    response: Response,
+    principal: WriterDep,
+    slug: SlugPath,
+    version: VersionPath,
+    idempotency: IdempotencyDep,
 ) -> VersionOut:
     """The draft becomes immutable, and new plans use it unless they pin another version."""
-    return _changed(request, response, service.publish(_engine(request), slug, version, principal))
+    changed = service.publish(_engine(request), slug, version, principal, idempotency)
+    return _changed(request, response, principal, changed, idempotency)
 
 
 @router.post("/{slug}/versions/{version}/retire", summary="Retire a published version", responses=WRITE_ERRORS)
 def retire_plan_template_version(
-    request: Request, response: Response, principal: WriterDep, slug: SlugPath, version: VersionPath
+    request: Request,
+    response: Response,
+    principal: WriterDep,
+    slug: SlugPath,
+    version: VersionPath,
+    idempotency: IdempotencyDep,
 ) -> VersionOut:
     """New plans can no longer use it; it stays readable."""
-    return _changed(request, response, service.retire(_engine(request), slug, version, principal))
+    changed = service.retire(_engine(request), slug, version, principal, idempotency)
+    return _changed(request, response, principal, changed, idempotency)
 
 
 @router.get("/{slug}/diff", summary="Compare two versions", responses=problems(401, 404, 422))

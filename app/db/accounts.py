@@ -7,7 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from app.db import tables as t
 
@@ -33,6 +34,13 @@ class IssuedKey:
 
 def tenant_id(session: Session, slug: str) -> int | None:
     return session.exec(select(t.Tenant.id).where(t.Tenant.slug == slug)).first()
+
+
+def bump_tenant_revision(session: Session, owner_id: int) -> None:
+    """Count one more change of the tenant's own templates or exercises: snapshots re-read that tenant's part
+    alone. An atomic UPDATE, so concurrent writers never lose an increment."""
+    session.exec(update(t.Tenant).where(col(t.Tenant.id) == owner_id).values(revision=t.Tenant.revision + 1))
+    session.flush()
 
 
 def _hash(secret: str) -> str:

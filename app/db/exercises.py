@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from app.db import tables as t
-from app.db.seed import bump_revision
+from app.db.accounts import bump_tenant_revision
 
 
 def _ids(session: Session, table: Any, slugs: list[str]) -> list[int]:
@@ -23,13 +24,19 @@ def _exercise_id(session: Session, slug: str | None, owner_id: int) -> int | Non
     return session.exec(query.order_by(col(t.Exercise.tenant_id).desc())).first()
 
 
-def insert_exercise(session: Session, owner_id: int, values: dict[str, Any], links: dict[str, Any]) -> None:
+def count_exercises(session: Session, owner_id: int) -> int:
+    return session.exec(select(func.count()).select_from(t.Exercise).where(t.Exercise.tenant_id == owner_id)).one()
+
+
+def insert_exercise(
+    session: Session, owner_id: int, values: dict[str, Any], links: dict[str, Any], source: str
+) -> None:
     """Store one custom exercise with its targets, equipment, tags and compensations (all already validated)."""
     row = t.Exercise(
         tenant_id=owner_id,
         regression_id=_exercise_id(session, links["regression"], owner_id),
         progression_id=_exercise_id(session, links["progression"], owner_id),
-        source="tenant",
+        source=source,
         **values,
     )
     session.add(row)
@@ -44,4 +51,4 @@ def insert_exercise(session: Session, owner_id: int, values: dict[str, Any], lin
     for tag in links["tags"]:
         session.add(t.ExerciseTag(exercise_id=exercise_id, tag=tag))
     session.flush()
-    bump_revision(session, shared=False)
+    bump_tenant_revision(session, owner_id)

@@ -1,8 +1,8 @@
 """All reads of the catalogue: rows in, domain values out. Nothing outside app.db sees a table."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -14,16 +14,31 @@ from app.domain import model as m
 from app.domain.catalogue import Catalogue
 
 
-def current_revision(session: Session) -> int:
-    """The counter of every catalogue change (see app.db.seed.bump_revision)."""
-    row = session.get(t.CatalogueRevision, t.EVERY_CHANGE)
-    return row.revision if row else 0
+@dataclass(frozen=True)
+class Revisions:
+    """Where the stored catalogue is: the seeded knowledge's counter, and each tenant's with content of its own."""
+
+    shared: int
+    tenants: Mapping[str, tuple[int, int]]  # slug -> (row id, revision)
 
 
-def _revisions(session: Session) -> tuple[int, int]:
-    """(every change, shared-knowledge changes): the second tells whether the seeded part must be read again."""
-    found = dict(session.exec(select(t.CatalogueRevision.id, t.CatalogueRevision.revision)).all())
-    return found.get(t.EVERY_CHANGE, 0), found.get(t.SHARED_CHANGE, 0)
+def read_revisions(session: Session) -> Revisions:
+    shared = session.get(t.CatalogueRevision, t.SHARED_CHANGE)
+    query = select(t.Tenant.slug, t.Tenant.id, t.Tenant.revision).where(col(t.Tenant.revision) > 0)
+    return Revisions(shared.revision if shared else 0, {slug: (i or 0, r) for slug, i, r in session.exec(query)})
+
+
+def begin_consistent_read(session: Session) -> None:
+    """Make every following SELECT of the session see one committed state of the database.
+
+    A snapshot is read in several queries; a write landing between two of them (a template created after its
+    versions were read) would otherwise pair rows of two states. PostgreSQL gets REPEATABLE READ for the
+    transaction; SQLite's driver starts no transaction before a SELECT, so one is begun explicitly (in WAL mode a
+    read transaction sees the database as of its first read, and blocks no writer)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN")
+    else:
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def _pairs(session: Session, table: type[Any], left: str, right: str, lefts: Any | None = None) -> dict[int, list[int]]:
@@ -75,63 +90,128 @@ class _Body:
         return cls(modes, body["source"])
 
 
-@dataclass
-class CatalogueLoader:
-    """Reads the catalogue into snapshots, and on the next read only what changed since the last one.
+@dataclass(frozen=True)
+class TenantPart:
+    """A tenant's own exercises and template versions, as of the tenant's revision."""
 
-    Writes of templates and of tenants' own exercises happen while the server runs (many a minute under load);
-    the seeded knowledge changes only when `ceplan seed` runs. So the seeded part is read again only when its own
-    revision moved, tenants' exercises (which are never edited) only when new ones appeared, and template bodies
-    only when their version's revision moved. A snapshot is still built whole, from these parts.
-    """
+    revision: int
+    exercises: tuple[m.Exercise, ...]
+    templates: tuple[m.TemplateVersion, ...]
 
-    _shared: _Shared | None = None
-    _custom: dict[int, m.Exercise] = field(default_factory=dict)  # by row id
-    _bodies: dict[tuple[int, int], _Body] = field(default_factory=dict)  # template versions, by (id, revision)
 
-    def load(self, session: Session) -> Catalogue:
-        revision, shared_revision = _revisions(session)
-        if self._shared is None or self._shared.revision != shared_revision:
-            self._shared = _load_shared(session, shared_revision)
-            self._custom, self._bodies = {}, {}
-        shared = self._shared
+@dataclass(frozen=True)
+class StoredCatalogue:
+    """The stored catalogue as the parts snapshots are built from: the seeded knowledge (what every caller sees,
+    and all an anonymous caller sees) and each tenant's own part. A tenant's view is the shared catalogue plus
+    its own part, so one tenant's writes change no other caller's view."""
+
+    shared: Catalogue
+    tenants: Mapping[str, TenantPart]
+    parts: Mapping[str, Any]  # Catalogue.build's arguments of the seeded knowledge
+    shared_templates: tuple[m.TemplateVersion, ...]
+
+    def revision(self, tenant: str | None) -> int:
+        """The view's revision: it goes up whenever the seeded knowledge or the tenant's own part changes."""
+        part = self.tenants.get(tenant) if tenant else None
+        return self.shared.revision + (part.revision if part else 0)
+
+    def view(self, tenant: str | None) -> Catalogue:
+        """The catalogue the tenant sees (built anew: the store keeps the built views)."""
+        part = self.tenants.get(tenant) if tenant else None
+        if part is None:
+            return self.shared
         return Catalogue.build(
-            revision=revision,
-            exercises=[*shared.exercises, *self._custom_exercises(session, shared)],
-            templates=self._template_versions(session),
-            default_template=next(
-                (p.slug for p in session.exec(select(t.PlanTemplate).where(t.PlanTemplate.is_default)).all()), ""
-            ),
-            **shared.parts,
+            revision=self.revision(tenant),
+            shared_revision=self.shared.revision,
+            exercises=[*self.shared.exercises.values(), *part.exercises],
+            templates=[*self.shared_templates, *part.templates],
+            default_template=self.shared.default_template,
+            **self.parts,
         )
 
-    def _custom_exercises(self, session: Session, shared: _Shared) -> Iterable[m.Exercise]:
-        stored = set(session.exec(select(t.Exercise.id).where(col(t.Exercise.tenant_id).is_not(None))).all())
-        self._custom = {eid: exercise for eid, exercise in self._custom.items() if eid in stored}
-        new = stored - self._custom.keys()
-        if new:
-            which = col(t.Exercise.id).in_(new) if self._custom else col(t.Exercise.tenant_id).is_not(None)
-            self._custom |= _exercises(session, shared, which)
-        return self._custom.values()
 
-    def _template_versions(self, session: Session) -> list[m.TemplateVersion]:
-        templates = {row.id: row for row in session.exec(select(t.PlanTemplate)).all()}
-        tenants = dict(session.exec(select(t.Tenant.id, t.Tenant.slug)).all())
+@dataclass
+class CatalogueLoader:
+    """Reads the stored catalogue, and on the next read only what changed since the last one.
+
+    The seeded knowledge changes only when `ceplan seed` runs; tenants write templates and exercises while the
+    server runs (many a minute under load). So the seeded part is read again only when its revision moved, and a
+    tenant's part only when that tenant's revision moved; within it, exercises (never edited) only when new ones
+    appeared, and template bodies only when their version's revision moved. Every load is one consistent read.
+    """
+
+    _stored: StoredCatalogue | None = None
+    _shared: _Shared | None = None
+    _custom: dict[int, m.Exercise] = field(default_factory=dict)  # tenants' exercises, by row id
+    # Template versions' bodies by row id: (the version's revision, the body, the owning tenant's id).
+    _bodies: dict[int, tuple[int, _Body, int | None]] = field(default_factory=dict)
+
+    def load(self, session: Session) -> StoredCatalogue:
+        begin_consistent_read(session)
+        revisions = read_revisions(session)
+        if self._shared is None or self._shared.revision != revisions.shared:
+            self._stored, self._custom, self._bodies = None, {}, {}  # first: a failed read leaves nothing half-new
+            self._shared = _load_shared(session, revisions.shared)
+        shared, stored = self._shared, self._stored
+        if stored is None:
+            templates = tuple(self._template_versions(session, None, {}))
+            catalogue = Catalogue.build(
+                revision=shared.revision,
+                shared_revision=shared.revision,
+                exercises=shared.exercises,
+                templates=templates,
+                default_template=_default_template(session),
+                **shared.parts,
+            )
+            stored = StoredCatalogue(catalogue, {}, shared.parts, templates)
+        tenants = {
+            slug: part
+            if (part := stored.tenants.get(slug)) is not None and part.revision == revision
+            else self._tenant_part(session, shared, owner_id, slug, revision)
+            for slug, (owner_id, revision) in revisions.tenants.items()
+        }
+        if tenants.keys() != stored.tenants.keys() or any(p is not stored.tenants[s] for s, p in tenants.items()):
+            stored = replace(stored, tenants=tenants)
+        self._stored = stored
+        return stored
+
+    def _tenant_part(self, session: Session, shared: _Shared, owner_id: int, slug: str, revision: int) -> TenantPart:
+        own = col(t.Exercise.tenant_id) == owner_id
+        stored = {eid or 0 for eid in session.exec(select(t.Exercise.id).where(own))}
+        kept = {eid: e for eid, e in self._custom.items() if e.owner != slug or eid in stored}
+        new = stored - kept.keys()
+        if new:
+            kept |= _exercises(session, shared, col(t.Exercise.id).in_(new))
+        self._custom = kept
+        exercises = tuple(kept[eid] for eid in sorted(stored))
+        return TenantPart(revision, exercises, tuple(self._template_versions(session, owner_id, {owner_id: slug})))
+
+    def _template_versions(
+        self, session: Session, owner_id: int | None, owners: Mapping[int, str]
+    ) -> list[m.TemplateVersion]:
+        """The versions of the shared templates (owner None) or of one tenant's."""
+        owned = col(t.PlanTemplate.tenant_id).is_(None) if owner_id is None else t.PlanTemplate.tenant_id == owner_id
+        templates = {row.id: row for row in session.exec(select(t.PlanTemplate).where(owned)).all()}
         version = t.PlanTemplateVersion
-        rows = session.exec(select(version).options(defer(version.body))).all()  # type: ignore[arg-type]
-        known = self._bodies
-        unread = [row.id or 0 for row in rows if (row.id, row.revision) not in known]
+        rows = session.exec(
+            select(version)
+            .options(defer(version.body))  # type: ignore[arg-type]
+            .where(col(version.template_id).in_(templates.keys()))
+            .order_by(col(version.id))
+        ).all()
+        known = {row_id: entry for row_id, entry in self._bodies.items() if entry[2] != owner_id}
+        known |= {row.id or 0: self._bodies[row.id or 0] for row in rows if row.id in self._bodies}
+        unread = [row.id or 0 for row in rows if known.get(row.id or 0, (None,))[0] != row.revision]
         if unread:
-            which = col(version.id).in_(unread) if known else col(version.id).is_not(None)
-            for row_id, revision, body in session.exec(select(version.id, version.revision, version.body).where(which)):
-                known[(row_id or 0, revision)] = _Body.parse(body)
-        # Keep only what is stored now: edited and deleted versions leave the cache.
-        self._bodies = {(row.id or 0, row.revision): known[(row.id or 0, row.revision)] for row in rows}
+            query = select(version.id, version.revision, version.body).where(col(version.id).in_(unread))
+            for row_id, revision, body in session.exec(query):
+                known[row_id or 0] = (revision, _Body.parse(body), owner_id)
+        self._bodies = known  # edited and deleted versions of this owner leave the cache
         versions = []
         for row in rows:
             template = templates[row.template_id]
-            owner = tenants.get(template.tenant_id) if template.tenant_id else None
-            parsed = self._bodies[(row.id or 0, row.revision)]
+            parsed = known[row.id or 0][1]
+            owner = owners.get(template.tenant_id) if template.tenant_id else None
             versions.append(
                 m.TemplateVersion(
                     template.slug, template.title, row.version, row.status, parsed.modes, parsed.source, owner
@@ -140,9 +220,14 @@ class CatalogueLoader:
         return versions
 
 
-def load_catalogue(session: Session) -> Catalogue:
-    """Read the whole knowledge base into one immutable snapshot."""
-    return CatalogueLoader().load(session)
+def _default_template(session: Session) -> str:
+    query = select(t.PlanTemplate.slug).where(t.PlanTemplate.is_default, col(t.PlanTemplate.tenant_id).is_(None))
+    return session.exec(query).first() or ""
+
+
+def load_catalogue(session: Session, tenant: str | None = None) -> Catalogue:
+    """Read the whole knowledge base into one immutable snapshot: what `tenant` (or an anonymous caller) sees."""
+    return CatalogueLoader().load(session).view(tenant)
 
 
 def _load_shared(session: Session, revision: int) -> _Shared:

@@ -109,22 +109,21 @@ def seed_database(session: Session, seed_dir: Path) -> SeedReport:
     _seed_policy(seeder, bundle)
     _seed_templates(seeder, bundle)
     if report.touched:
-        bump_revision(session, shared=True)
+        bump_shared_revision(session)
     return report
 
 
-def bump_revision(session: Session, *, shared: bool) -> None:
-    """Count one more catalogue change; `shared` when the seeded knowledge changed (not only a tenant's templates
-    or exercises), which makes snapshots read all of it again. An atomic UPDATE: concurrent writers never lose an
-    increment, so a snapshot taken between two writes always sees the later one as new."""
-    for row_id in (t.EVERY_CHANGE, t.SHARED_CHANGE) if shared else (t.EVERY_CHANGE,):
-        result = session.exec(
-            update(t.CatalogueRevision)
-            .where(col(t.CatalogueRevision.id) == row_id)
-            .values(revision=t.CatalogueRevision.revision + 1)
-        )
-        if result.rowcount == 0:
-            session.add(t.CatalogueRevision(id=row_id, revision=1))
+def bump_shared_revision(session: Session) -> None:
+    """Count one more change of the seeded knowledge, which makes snapshots read all of it again. An atomic
+    UPDATE: concurrent writers never lose an increment. (Tenants' writes count on their own row: see
+    app.db.accounts.bump_tenant_revision.)"""
+    result = session.exec(
+        update(t.CatalogueRevision)
+        .where(col(t.CatalogueRevision.id) == t.SHARED_CHANGE)
+        .values(revision=t.CatalogueRevision.revision + 1)
+    )
+    if result.rowcount == 0:
+        session.add(t.CatalogueRevision(id=t.SHARED_CHANGE, revision=1))
     session.flush()
 
 

@@ -7,7 +7,7 @@ SQLite batch migrations cannot drop an unnamed constraint.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.domain import vocabulary as v
@@ -156,6 +156,25 @@ class Tenant(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(unique=True, max_length=64)
     created_at: datetime
+    revision: int = Field(
+        default=0,
+        description="Bumped by every write of the tenant's templates and exercises: what tells snapshots that this "
+        "tenant's part changed (and no other tenant's).",
+    )
+
+
+class IdempotentWrite(SQLModel, table=True):
+    """The answer to a write sent with an Idempotency-Key, stored in the write's own transaction, so that a
+    retry of a committed write gets the same answer instead of a second resource or a 409."""
+
+    __tablename__ = "idempotent_write"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", ondelete="CASCADE")
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(max_length=64, description="SHA-256 of the method, path and body the key was sent with.")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(index=True)
 
 
 class ApiKey(SQLModel, table=True):
@@ -298,8 +317,9 @@ class PlanTemplateVersion(SQLModel, table=True):
     retired_at: datetime | None = None
 
 
-EVERY_CHANGE = 1  # catalogue_revision row counting every catalogue write
-SHARED_CHANGE = 2  # ... and the row counting writes of the shared (seeded) knowledge only
+# The catalogue_revision row counting changes of the shared (seeded) knowledge; tenants count on their own row
+# (Tenant.revision). Row 1 counted every change of anyone's, which let tenants see each other's activity.
+SHARED_CHANGE = 2
 
 
 class CatalogueRevision(SQLModel, table=True):

@@ -7,8 +7,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, or_, select
 
 from app.db import tables as t
-from app.db.accounts import tenant_id
-from app.db.seed import bump_revision
+from app.db.accounts import bump_tenant_revision, tenant_id
 
 __all__ = ["tenant_id"]
 
@@ -37,8 +36,12 @@ def create_template(session: Session, owner_id: int, slug: str, title: str, desc
     row = TemplateRow(tenant_id=owner_id, slug=slug, title=title, description=description, source="tenant")
     session.add(row)
     session.flush()
-    bump_revision(session, shared=False)
+    bump_tenant_revision(session, owner_id)
     return row
+
+
+def count_templates(session: Session, owner_id: int) -> int:
+    return session.exec(select(func.count()).select_from(TemplateRow).where(TemplateRow.tenant_id == owner_id)).one()
 
 
 def versions(session: Session, template_id: int) -> list[VersionRow]:
@@ -65,11 +68,13 @@ def create_draft(session: Session, template: TemplateRow, body: dict[str, Any]) 
     )
     session.add(row)
     session.flush()
-    bump_revision(session, shared=False)
+    bump_tenant_revision(session, template.tenant_id or 0)
     return row
 
 
-def update_draft(session: Session, row: VersionRow, expected_revision: int, body: dict[str, Any]) -> bool:
+def update_draft(
+    session: Session, template: TemplateRow, row: VersionRow, expected_revision: int, body: dict[str, Any]
+) -> bool:
     """Compare-and-set on the revision: False when somebody else changed the draft first."""
     result = session.exec(
         update(VersionRow)
@@ -82,12 +87,14 @@ def update_draft(session: Session, row: VersionRow, expected_revision: int, body
     )
     if result.rowcount != 1:
         return False
-    bump_revision(session, shared=False)
+    bump_tenant_revision(session, template.tenant_id or 0)
     session.refresh(row)
     return True
 
 
-def change_status(session: Session, row: VersionRow, *, from_status: str, to_status: str) -> bool:
+def change_status(
+    session: Session, template: TemplateRow, row: VersionRow, *, from_status: str, to_status: str
+) -> bool:
     now = datetime.now(UTC)
     stamps = {"published": {"published_at": now}, "retired": {"retired_at": now}}[to_status]
     result = session.exec(
@@ -97,6 +104,6 @@ def change_status(session: Session, row: VersionRow, *, from_status: str, to_sta
     )
     if result.rowcount != 1:
         return False
-    bump_revision(session, shared=False)
+    bump_tenant_revision(session, template.tenant_id or 0)
     session.refresh(row)
     return True

@@ -53,7 +53,9 @@ def integrate_rank(exercise: Exercise) -> tuple[int, int, str, str]:
 
 @dataclass(frozen=True)
 class Catalogue:
-    revision: int
+    """What one caller sees: the seeded knowledge, plus a tenant's own exercises and templates in a tenant's view."""
+
+    revision: int  # of the view: up whenever anything it holds changes (see app.db.repositories.StoredCatalogue)
     muscles: Mapping[str, Muscle]
     assessments: Mapping[str, Assessment]
     compensations: Mapping[str, Compensation]
@@ -68,6 +70,7 @@ class Catalogue:
     custom_exercises: Mapping[str, Mapping[str, Exercise]] = field(default_factory=dict)
     safety: ExerciseSafety | None = None
     mobility_tests: tuple[MobilityTest, ...] = ()
+    shared_revision: int = 0  # of the seeded knowledge alone: what answers that hold nothing of a tenant depend on
     # Unique in this process, unlike `revision` (two databases may share a revision number).
     snapshot_id: int = field(default_factory=lambda: next(_SNAPSHOT_IDS))
 
@@ -76,6 +79,7 @@ class Catalogue:
         cls,
         *,
         revision: int,
+        shared_revision: int | None = None,
         muscles: Iterable[Muscle],
         assessments: Iterable[Assessment],
         compensations: Iterable[Compensation],
@@ -100,6 +104,7 @@ class Catalogue:
                 custom.setdefault(exercise.owner, {})[exercise.slug] = exercise
         return cls(
             revision=revision,
+            shared_revision=revision if shared_revision is None else shared_revision,
             muscles=_by_slug(sorted(muscles, key=lambda m: m.slug)),
             assessments=_by_slug(assessments),
             compensations=_by_slug(sorted(compensations, key=lambda c: c.slug)),

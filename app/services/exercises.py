@@ -4,17 +4,19 @@ from collections.abc import Iterable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
-from app.db.accounts import tenant_id
-from app.db.engine import session_scope
-from app.db.exercises import insert_exercise
+from app.db.exercises import count_exercises, insert_exercise
 from app.domain.catalogue import Catalogue
-from app.domain.model import Phase
+from app.domain.model import Dosage, Exercise, Phase
 from app.domain.vocabulary import DeclaredTag, values
-from app.errors import Conflict, InvalidInput
-from app.schemas.catalogue import ExerciseCreate
+from app.errors import Conflict, Forbidden, InvalidInput
+from app.schemas.catalogue import ExerciseCreate, ExercisePublic
 from app.schemas.problem import FieldError
 from app.services.accounts import Principal
+from app.services.writes import IdempotencyKey, write
+
+SOURCE_OF_TENANT_EXERCISES = "tenant"
 
 
 def _reject(field: str, message: str, allowed: Iterable[str] | None = None) -> InvalidInput:
@@ -68,8 +70,48 @@ def validate(catalogue: Catalogue, data: ExerciseCreate, tenant: str) -> None:
         raise Conflict(f"an exercise '{data.slug}' already exists", code="exercise_exists")
 
 
-def create_exercise(engine: Engine, catalogue: Catalogue, data: ExerciseCreate, principal: Principal) -> None:
-    validate(catalogue, data, principal.tenant)
+def as_stored(catalogue: Catalogue, data: ExerciseCreate, tenant: str) -> Exercise:
+    """The exercise as a snapshot reads it back once stored: what the write answers, whether or not this worker's
+    snapshot could be refreshed after the commit (a test holds the two equal)."""
+    defaults = data.defaults
+    safety = catalogue.safety
+    derived = safety.derived_tags(data.position, data.stance, data.supported, data.effort) if safety else ()
+    return Exercise(
+        slug=data.slug,
+        name=data.name,
+        phase=Phase(data.phase),
+        modality=data.modality,
+        targets=tuple(sorted(data.targets)),
+        equipment=tuple(sorted(data.equipment)),
+        level=data.level,
+        unilateral=data.unilateral,
+        tags=tuple(sorted({*data.tags, *derived})),
+        regression=data.regression,
+        progression=data.progression,
+        description=data.description,
+        instructions=tuple(data.instructions),
+        cues=tuple(data.cues),
+        defaults=Dosage(defaults.sets, defaults.reps, defaults.hold_seconds, defaults.tempo, defaults.rest_seconds),
+        source=SOURCE_OF_TENANT_EXERCISES,
+        body_region=data.body_region,
+        for_compensations=tuple(sorted(data.for_compensations)),
+        owner=tenant,
+        position=data.position,
+        stance=data.stance,
+        supported=data.supported,
+        effort=data.effort,
+    )
+
+
+def create_exercise(
+    engine: Engine,
+    catalogue: Catalogue,
+    data: ExerciseCreate,
+    principal: Principal,
+    quota: int,
+    idempotency: IdempotencyKey | None = None,
+) -> ExercisePublic:
+    """Store the tenant's exercise (at most `quota` per tenant); answers it as the tenant's snapshot will hold it."""
     values = (
         data.model_dump(
             include={
@@ -92,10 +134,15 @@ def create_exercise(engine: Engine, catalogue: Catalogue, data: ExerciseCreate, 
         | data.defaults.model_dump()
     )
     links = data.model_dump(include={"targets", "equipment", "tags", "for_compensations", "regression", "progression"})
+
+    def perform(session: Session, owner: int) -> ExercisePublic:
+        validate(catalogue, data, principal.tenant)  # here, after a retry's stored answer was looked for
+        if count_exercises(session, owner) >= quota:
+            raise Forbidden(f"your tenant has reached its quota of {quota} exercises", code="quota_exceeded")
+        insert_exercise(session, owner, values, links, SOURCE_OF_TENANT_EXERCISES)
+        return ExercisePublic.model_validate(as_stored(catalogue, data, principal.tenant))
+
     try:
-        with session_scope(engine) as session:
-            owner = tenant_id(session, principal.tenant)
-            assert owner is not None
-            insert_exercise(session, owner, values, links)
+        return write(engine, principal, idempotency, ExercisePublic, perform)
     except IntegrityError as error:  # a concurrent create of the same slug won the race
         raise Conflict(f"an exercise '{data.slug}' already exists", code="exercise_exists") from error

@@ -1,73 +1,101 @@
-"""The in-memory catalogue snapshot every request reads, rebuilt only when the stored catalogue changes.
+"""The in-memory catalogue snapshots every request reads, rebuilt only when the stored catalogue changes.
 
-A background thread compares the stored catalogue revision (bumped by every write) with the snapshot's every
-`check_interval` seconds, so requests never touch the database and several workers converge on a change
-within about a second. If the database cannot be reached the last good snapshot keeps serving.
+A background thread reads the stored revisions (the seeded knowledge's and each tenant's) every
+`check_interval` seconds, so requests never touch the database and several workers converge on a change within
+about a second. A tenant's write re-reads that tenant's part alone and changes that tenant's view alone: an
+anonymous caller's snapshot (and everything remembered with it) lives until the seeded knowledge changes. If the
+database cannot be reached the last good snapshot keeps serving.
 """
 
 import logging
 import threading
 import time
 
+from cachetools import LRUCache
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from app.db.repositories import CatalogueLoader, current_revision
+from app.db.repositories import CatalogueLoader, StoredCatalogue
 from app.domain.catalogue import Catalogue
 
 logger = logging.getLogger("ceplan.snapshot")
 
+# Tenants' views kept built: each holds its own indexes and memo (a few MB when busy); the shared view is apart.
+TENANT_VIEWS = 16
+
 
 class CatalogueStore:
-    def __init__(self, engine: Engine, check_interval: float = 1.0) -> None:
+    def __init__(self, engine: Engine, check_interval: float = 1.0, tenant_views: int = TENANT_VIEWS) -> None:
         self._engine = engine
         self._check_interval = check_interval
-        self._snapshot: Catalogue | None = None
-        self._loader = CatalogueLoader()  # guarded by _lock, like the snapshot
+        self._stored: StoredCatalogue | None = None
+        self._loader = CatalogueLoader()  # guarded by _lock, like _stored
         self._refresh_started = 0.0  # time.monotonic() when the last refresh began
         self._lock = threading.Lock()
+        # tenant -> (the view's revision, the view); one entry per tenant, so a stale view is replaced, not kept.
+        self._views: LRUCache[str, tuple[int, Catalogue]] = LRUCache(maxsize=tenant_views)
+        self._views_lock = threading.Lock()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
     @property
     def loaded(self) -> Catalogue | None:
-        """The snapshot in memory, if one has been loaded."""
-        return self._snapshot
+        """The shared snapshot in memory, if one has been loaded."""
+        return self._stored.shared if self._stored else None
 
-    def get(self) -> Catalogue:
-        """The current snapshot: no database work unless none was ever loaded."""
-        return self._snapshot or self.refresh()
+    def get(self, tenant: str | None = None) -> Catalogue:
+        """The snapshot the tenant (or an anonymous caller) sees: no database work unless none was ever loaded."""
+        stored = self._stored or self.refresh()
+        if tenant is None or tenant not in stored.tenants:
+            return stored.shared
+        revision = stored.revision(tenant)
+        with self._views_lock:
+            kept = self._views.get(tenant)
+        if kept is not None and kept[0] == revision:
+            return kept[1]
+        view = stored.view(tenant)
+        with self._views_lock:
+            self._views[tenant] = (revision, view)
+        return view
 
-    def catch_up(self) -> Catalogue:
-        """A snapshot holding everything committed before this call: what a write answers from.
+    def catch_up(self, tenant: str | None) -> Catalogue:
+        """The tenant's snapshot holding everything committed before this call: what a write answers from.
 
         Writers that finished while another refresh was running share the next one: a refresh that started
-        after this call began reads everything committed before it, so waiting for the lock is enough then."""
+        after this call began reads everything committed before it, so waiting for the lock is enough then.
+        The write is committed already, so a failure here is logged and the last snapshot answers: a committed
+        write is never reported as an error (the watcher catches up within a second once the database answers).
+        """
         asked = time.monotonic()
-        with self._lock:
-            if self._snapshot is not None and self._refresh_started >= asked:
-                return self._snapshot
-            return self._refresh_locked(force=False)
+        try:
+            with self._lock:
+                if self._stored is None or self._refresh_started < asked:
+                    self._refresh_locked(force=False)
+        except Exception:
+            if self._stored is None:
+                raise
+            logger.exception("catalogue refresh after a write failed; answering from the last snapshot")
+        return self.get(tenant)
 
-    def refresh(self, force: bool = False) -> Catalogue:
-        """Reload when the stored revision differs from the snapshot's (or always, when forced)."""
+    def refresh(self, force: bool = False) -> StoredCatalogue:
+        """Read what changed since the last refresh (everything, when forced)."""
         with self._lock:
             return self._refresh_locked(force)
 
-    def _refresh_locked(self, force: bool) -> Catalogue:
+    def _refresh_locked(self, force: bool) -> StoredCatalogue:
         self._refresh_started = time.monotonic()
-        snapshot = self._snapshot
+        if force:
+            self._loader = CatalogueLoader()
+        stored = self._stored
         try:
             with Session(self._engine) as session:
-                if force or snapshot is None or current_revision(session) != snapshot.revision:
-                    snapshot = self._loader.load(session)
-                    self._snapshot = snapshot
+                stored = self._stored = self._loader.load(session)
         except SQLAlchemyError:
-            if snapshot is None:
+            if stored is None:
                 raise
-            logger.warning("catalogue database unreachable; serving snapshot revision %s", snapshot.revision)
-        return snapshot
+            logger.warning("catalogue database unreachable; serving revision %s", stored.shared.revision)
+        return stored
 
     def start_watching(self) -> None:
         self._watcher = threading.Thread(target=self._watch, name="catalogue-watcher", daemon=True)

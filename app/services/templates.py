@@ -4,6 +4,7 @@ Published versions never change. Each write is one transaction; the template row
 numbered, so concurrent drafts of one template get distinct, consecutive versions.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.db import templates as repo
-from app.db.engine import session_scope
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from app.schemas.problem import FieldError
 from app.schemas.templates import (
@@ -25,6 +25,7 @@ from app.schemas.templates import (
     VersionSummary,
 )
 from app.services.accounts import Principal
+from app.services.writes import IdempotencyKey, write
 
 SOURCE_OF_TENANT_VERSIONS = "tenant"
 
@@ -56,7 +57,8 @@ def _version(session: Session, template: repo.TemplateRow, number: int) -> repo.
 
 
 def etag(row: repo.VersionRow) -> str:
-    return f'"{row.id}-{row.revision}"'
+    # Numbers of this template alone: an ETag of global row ids would show other tenants' write activity.
+    return f'"{row.version}.{row.revision}"'
 
 
 # --- stored body <-> API shape ------------------------------------------------------------------------------
@@ -160,32 +162,62 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 # --- writes ----------------------------------------------------------------------------------------------------
-def create_template(engine: Engine, data: TemplateCreate, principal: Principal) -> TemplateOut:
+@dataclass(frozen=True)
+class Quotas:
+    """How much one tenant may store (CEPLAN_MAX_*): past a quota a write gets 403 quota_exceeded."""
+
+    templates_per_tenant: int
+    versions_per_template: int
+
+
+def _check_quota(used: int, limit: int, what: str) -> None:
+    if used >= limit:
+        raise Forbidden(f"your tenant has reached its quota of {limit} {what}", code="quota_exceeded")
+
+
+def create_template(
+    engine: Engine,
+    data: TemplateCreate,
+    principal: Principal,
+    quotas: Quotas,
+    idempotency: IdempotencyKey | None = None,
+) -> TemplateOut:
+    def perform(session: Session, owner: int) -> TemplateOut:
+        if repo.find_template(session, data.slug, owner) is not None:
+            raise Conflict(f"a plan template '{data.slug}' already exists", code="template_exists")
+        _check_quota(repo.count_templates(session, owner), quotas.templates_per_tenant, "plan templates")
+        return _template_out(session, repo.create_template(session, owner, data.slug, data.title, data.description))
+
     try:
-        with session_scope(engine) as session:
-            if repo.find_template(session, data.slug, _owner_id(session, principal)) is not None:
-                raise Conflict(f"a plan template '{data.slug}' already exists", code="template_exists")
-            owner = _owner_id(session, principal)
-            assert owner is not None  # an authenticated principal's tenant exists
-            row = repo.create_template(session, owner, data.slug, data.title, data.description)
-            return _template_out(session, row)
+        return write(engine, principal, idempotency, TemplateOut, perform)
     except IntegrityError as error:  # a concurrent create of the same slug won the race
         raise Conflict(f"a plan template '{data.slug}' already exists", code="template_exists") from error
 
 
-def create_draft(engine: Engine, slug: str, data: DraftCreate, principal: Principal) -> VersionOut:
+def create_draft(
+    engine: Engine,
+    slug: str,
+    data: DraftCreate,
+    principal: Principal,
+    quotas: Quotas,
+    idempotency: IdempotencyKey | None = None,
+) -> VersionOut:
     if (data.copy_from is None) == (data.modes is None):
         raise InvalidInput(
             "give exactly one of `copy_from` and `modes`",
             errors=[FieldError(field="copy_from", message="give copy_from or modes, not both")],
         )
-    with session_scope(engine) as session:
+
+    def perform(session: Session, _owner: int) -> VersionOut:
         template = _writable(session, slug, principal)
+        _check_quota(len(repo.versions(session, template.id or 0)), quotas.versions_per_template, "versions a template")
         if data.modes is not None:
             body = _body(data.modes, SOURCE_OF_TENANT_VERSIONS)
         else:
             body = _version(session, template, data.copy_from or 0).body
         return _version_out(template, repo.create_draft(session, template, body))
+
+    return write(engine, principal, idempotency, VersionOut, perform)
 
 
 def update_draft(
@@ -193,32 +225,51 @@ def update_draft(
 ) -> VersionOut:
     if if_match is None:
         raise PreconditionRequired("send the version's ETag as If-Match, so a stale copy cannot overwrite it")
-    with session_scope(engine) as session:
+
+    def perform(session: Session, _owner: int) -> VersionOut:
         template = _writable(session, slug, principal)
         row = _version(session, template, number)
         if row.status != "draft":
             raise Conflict(f"version {number} is {row.status}: only drafts change", code="version_immutable")
         if if_match.strip() != etag(row):
             raise PreconditionFailed(f"version {number} has changed since {if_match}; its ETag is now {etag(row)}")
-        if not repo.update_draft(session, row, row.revision, _body(modes, SOURCE_OF_TENANT_VERSIONS)):
+        if not repo.update_draft(session, template, row, row.revision, _body(modes, SOURCE_OF_TENANT_VERSIONS)):
             raise PreconditionFailed(f"version {number} changed while this edit was applied; fetch it again")
         return _version_out(template, row)
 
-
-def publish(engine: Engine, slug: str, number: int, principal: Principal) -> VersionOut:
-    return _transition(engine, slug, number, principal, "draft", "published")
-
-
-def retire(engine: Engine, slug: str, number: int, principal: Principal) -> VersionOut:
-    return _transition(engine, slug, number, principal, "published", "retired")
+    # If-Match already makes a retried edit safe: the second attempt meets the new ETag (412), never a double edit.
+    return write(engine, principal, None, VersionOut, perform)
 
 
-def _transition(engine: Engine, slug: str, number: int, principal: Principal, start: str, end: str) -> VersionOut:
-    with session_scope(engine) as session:
+def publish(
+    engine: Engine, slug: str, number: int, principal: Principal, idempotency: IdempotencyKey | None = None
+) -> VersionOut:
+    return _transition(engine, slug, number, principal, idempotency, ("draft", "published"))
+
+
+def retire(
+    engine: Engine, slug: str, number: int, principal: Principal, idempotency: IdempotencyKey | None = None
+) -> VersionOut:
+    return _transition(engine, slug, number, principal, idempotency, ("published", "retired"))
+
+
+def _transition(
+    engine: Engine,
+    slug: str,
+    number: int,
+    principal: Principal,
+    idempotency: IdempotencyKey | None,
+    change: tuple[str, str],
+) -> VersionOut:
+    start, end = change
+
+    def perform(session: Session, _owner: int) -> VersionOut:
         template = _writable(session, slug, principal)
         row = _version(session, template, number)
-        if not repo.change_status(session, row, from_status=start, to_status=end):
+        if not repo.change_status(session, template, row, from_status=start, to_status=end):
             raise Conflict(
                 f"version {number} is {row.status}; only a {start} version can become {end}", code="invalid_transition"
             )
         return _version_out(template, row)
+
+    return write(engine, principal, idempotency, VersionOut, perform)

@@ -15,6 +15,7 @@ from tests.conftest import SEED_DIR
 from tests.databases import scratch_database
 
 CLIENTS = 8
+QUOTAS = templates.Quotas(templates_per_tenant=10, versions_per_template=100)
 
 
 def _race(engine: Engine, principal: Principal) -> tuple[list[int], list[BaseException]]:
@@ -26,7 +27,7 @@ def _race(engine: Engine, principal: Principal) -> tuple[list[int], list[BaseExc
     def client() -> None:
         try:
             start.wait()
-            draft = templates.create_draft(engine, "raced", DraftCreate(copy_from=1), principal)
+            draft = templates.create_draft(engine, "raced", DraftCreate(copy_from=1), principal, QUOTAS)
             done = templates.publish(engine, "raced", draft.version, principal)
             with lock:
                 published.append(done.version)
@@ -48,9 +49,9 @@ def test_concurrent_publishes_get_distinct_consecutive_versions(tmp_path: Path) 
         engine = make_engine(url, pool_size=CLIENTS + 2) if not url.startswith("sqlite") else make_engine(url)
         try:
             principal = Principal(create_key(engine, "racer").tenant, read_only=False)
-            templates.create_template(engine, TemplateCreate(slug="raced", title="Raced"), principal)
+            templates.create_template(engine, TemplateCreate(slug="raced", title="Raced"), principal, QUOTAS)
             shared = templates.get_version(engine, "nasm_cex_standard", 1, principal)
-            first = templates.create_draft(engine, "raced", DraftCreate(modes=shared.modes), principal)
+            first = templates.create_draft(engine, "raced", DraftCreate(modes=shared.modes), principal, QUOTAS)
             templates.publish(engine, "raced", first.version, principal)
 
             published, errors = _race(engine, principal)

@@ -56,7 +56,7 @@ def test_second_seed_changes_nothing_and_an_edit_updates_only_its_row(tmp_path: 
         engine = make_engine(url)
         with Session(engine) as session:
             names = session.exec(select(t.Equipment.name).where(t.Equipment.slug == items[0]["slug"])).all()
-            revision = session.get(t.CatalogueRevision, 1)
+            revision = session.get(t.CatalogueRevision, t.SHARED_CHANGE)
         engine.dispose()
         assert names == ["Foam roller (edited)"]
         assert revision is not None and revision.revision == 2
