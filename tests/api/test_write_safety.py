@@ -177,3 +177,33 @@ def test_quotas_stop_a_tenant_storing_without_bound(writable_settings: Settings,
     ]
     assert [e.status_code for e in exercises] == [201, 403]
     assert exercises[1].json()["code"] == "quota_exceeded"
+
+
+def test_a_tenants_write_shows_nothing_to_anyone_else(
+    writable_client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    """Validators, X-Catalogue-Version and /readyz follow what the caller's own view holds: another tenant's write
+    changes none of them (they let anyone watch other tenants' activity, and emptied every cache)."""
+    plan = {"assessments": [{"type": "overhead_squat", "findings": [{"compensation": "knees_move_inward"}]}]}
+
+    def observed() -> dict[str, Any]:
+        return {
+            "muscles": writable_client.get("/v1/muscles").headers["ETag"],
+            "muscles_as_other": writable_client.get("/v1/muscles", headers=keys["other_gym"]).headers["ETag"],
+            "exercises": writable_client.get("/v1/exercises").headers["ETag"],
+            "exercises_as_other": writable_client.get("/v1/exercises", headers=keys["other_gym"]).headers["ETag"],
+            "plan": writable_client.post("/v1/plans", json=plan).headers["X-Catalogue-Version"],
+            "plan_as_other": writable_client.post("/v1/plans", json=plan, headers=keys["other_gym"]).headers[
+                "X-Catalogue-Version"
+            ],
+            "ready": writable_client.get("/readyz").json()["catalogue_revision"],
+        }
+
+    before = observed()
+    mine = writable_client.get("/v1/exercises", headers=keys["safe_gym"]).headers["ETag"]
+    body = {**EXERCISE_EXAMPLE, "slug": "safe_private", "name": "Safe private"}
+    assert writable_client.post("/v1/exercises", headers=keys["safe_gym"], json=body).status_code == 201
+    assert observed() == before
+    # The writer's own exercise reads do change, and so do its own validators.
+    assert writable_client.get("/v1/exercises", headers=keys["safe_gym"]).headers["ETag"] != mine
+    assert writable_client.get("/v1/muscles", headers=keys["safe_gym"]).headers["ETag"] == before["muscles"]
