@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.db import tables as t
 from app.db.engine import make_engine
 from app.db.repositories import load_catalogue
+from app.db.seed import bump_shared_revision
 from app.domain import planner
 from app.domain.catalogue import Catalogue
 from app.schemas.plan import PlanRequest
@@ -120,9 +121,7 @@ def grow_catalogue(url: str, copies: int = COPIES) -> int:
                 for table, column in links:
                     for value in linked[table].get(original.id or 0, []):
                         session.add(table(exercise_id=clone.id, **{column: value}))
-            revision = session.get(t.CatalogueRevision, 1)
-            if revision is not None:
-                revision.revision += 1
+            bump_shared_revision(session)
             session.commit()
             return len(originals) * (copies + 1)
     finally:
