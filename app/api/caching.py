@@ -47,14 +47,15 @@ async def catalogue_read(request: Request, response: Response) -> CatalogueRead:
     """A read of the seeded knowledge (muscles, rulesets...): the same answer for every caller, so its validator
     changes only when the seeded knowledge does, never with a tenant's write."""
     caller = await get_caller(request)
-    return _read(request, response, caller, f'W/"{caller.catalogue.shared_revision}-shared"')
+    # The letters keep these validators apart from those of the one global revision that came before them.
+    return _read(request, response, caller, f'W/"k{caller.catalogue.shared_revision}"')
 
 
 async def exercise_read(request: Request, response: Response) -> CatalogueRead:
     """A read of exercises, which include the caller's own: the validator follows the caller's view (the seeded
     knowledge and the tenant's own part), so another tenant's write does not change it."""
     caller = await get_caller(request)
-    return _read(request, response, caller, f'W/"{caller.catalogue.revision}-{caller.tenant or "shared"}"')
+    return _read(request, response, caller, f'W/"e{caller.catalogue.revision}-{caller.tenant or "shared"}"')
 
 
 CatalogueReadDep = Annotated[CatalogueRead, Depends(catalogue_read)]
