@@ -77,8 +77,11 @@ async def _counted(request: Request, presented: str, refused: Unauthorized) -> C
     limiter: AuthFailureLimiter = request.app.state.auth_limiter
     outcome = await limiter.failed(client_address(request), accounts.key_prefix(presented))
     if outcome.refused:
-        wait = outcome.headers["Retry-After"]
-        return TooManyRequests(f"too many failed API-key attempts; try again in {wait} s", headers=outcome.headers)
+        headers = outcome.headers
+        detail = (
+            f"too many failed API-key attempts ({', '.join(outcome.violated)}); try again in {headers['Retry-After']} s"
+        )
+        return TooManyRequests(detail, headers=headers)
     return Unauthorized(refused.detail, headers=outcome.headers)
 
 

@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -25,6 +25,7 @@ from app.api.auth import client_address, presented_key
 from app.errors import TooManyRequests
 from app.services.accounts import Principal, key_prefix
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 
@@ -36,14 +37,15 @@ class Counter:
         # Counting in this process takes microseconds; a round trip to Redis must not hold up the event loop.
         self._inline = uri.startswith("memory://")
 
-    async def run(self, count: Callable[..., T], *args: object) -> T:
-        return count(*args) if self._inline else await run_in_threadpool(count, *args)
+    async def run(self, count: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return count(*args, **kwargs) if self._inline else await run_in_threadpool(count, *args, **kwargs)
 
 
 @dataclass(frozen=True)
 class Usage:
     """One policy's state for one partition after a request: its RateLimit items, and whether it refused."""
 
+    name: str
     policy: str
     state: str
     seconds: int
@@ -73,7 +75,7 @@ class Quota:
         spent = self._limiter.hit(self.rate, self.name, partition, cost=cost)
         reset_at, remaining = self._limiter.get_window_stats(self.rate, self.name, partition)
         seconds = max(1, math.ceil(reset_at - time.time()))
-        return Usage(self._policy, f'"{self.name}";r={max(0, remaining)};t={seconds}', seconds, not spent)
+        return Usage(self.name, self._policy, f'"{self.name}";r={max(0, remaining)};t={seconds}', seconds, not spent)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,10 @@ class Outcome:
     @property
     def refused(self) -> bool:
         return any(u.refused for u in self.usages)
+
+    @property
+    def violated(self) -> list[str]:
+        return [u.name for u in self.usages if u.refused]
 
     @property
     def headers(self) -> dict[str, str]:

@@ -75,7 +75,7 @@ def test_a_valid_key_keeps_working_from_an_address_that_has_exhausted_its_failur
         _problem(refused, 401, "unauthorized")
         assert _remaining(refused) == {"failed-keys-per-address": 2 - attempt}
     blocked = strict_client.get("/v1/plan-templates", headers={"X-API-Key": "cep_guess9_nope"})
-    _problem(blocked, 429, "too_many_requests")
+    assert "failed-keys-per-address" in _problem(blocked, 429, "too_many_requests")["detail"]
     assert 1 <= int(blocked.headers["Retry-After"]) <= 60
     assert blocked.headers["RateLimit-Policy"] == '"failed-keys-per-address";q=3;w=60'
     assert _remaining(blocked) == {"failed-keys-per-address": 0}
@@ -140,7 +140,8 @@ def test_behind_a_trusted_proxy_failures_count_per_forwarded_address_and_per_key
         assert _guess(server, _wrong(valid), forwarded_for=f"192.0.2.{n}").status_code == 401
     # A fourth client is not limited for its own mistakes, but the key being guessed is.
     assert _guess(server, "cep_typo_nope", forwarded_for="192.0.2.50").status_code == 401
-    _problem(_guess(server, _wrong(valid), forwarded_for="192.0.2.51"), 429, "too_many_requests")
+    guessed = _problem(_guess(server, _wrong(valid), forwarded_for="192.0.2.51"), 429, "too_many_requests")
+    assert "failed-keys-per-key" in guessed["detail"] and "per-address" not in guessed["detail"]
     assert _guess(server, valid, forwarded_for="192.0.2.52").status_code == 200
 
 
