@@ -81,6 +81,9 @@ def serve(
         log_config=None,
         log_level=settings.log_level.lower(),
         access_log=settings.access_log,
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise; only the configured proxies.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies,
     )
 
 

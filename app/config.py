@@ -1,7 +1,9 @@
 """Runtime settings, read from the environment (prefix CEPLAN_) and an optional .env file."""
 
+import ipaddress
 from functools import lru_cache
 
+import limits
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -81,6 +83,33 @@ class Settings(BaseSettings):
     @property
     def should_auto_migrate(self) -> bool:
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    # Limits on who may call how often (app.api.ratelimit).
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description='Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, as JSON: ["10.0.0.5", '
+        '"10.1.0.0/16"]. Empty (the default): nobody\'s, so a client cannot pick the address it is limited as.',
+    )
+    plan_rate: str | None = Field(
+        default=None,
+        description='Plan budget per API key (per client address without one), e.g. "600/minute"; a batch spends '
+        "one per plan in it, an analysis one. Unset: unlimited.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            if proxy != "*":
+                ipaddress.ip_network(proxy, strict=False)  # a typo fails at start, not silently trusts nobody
+        return proxies
+
+    @field_validator("plan_rate")
+    @classmethod
+    def _a_rate(cls, rate: str | None) -> str | None:
+        if rate is not None:
+            limits.parse(rate)  # "600/minute", "10/second", ...: a ValueError names what is wrong
+        return rate
 
 
 @lru_cache

@@ -82,3 +82,9 @@ class TooManyRequests(CeplanError):
     status_code = 429
     code = "too_many_requests"
     title = "Too many requests"
+
+
+class AmbiguousCredentials(CeplanError):
+    status_code = 400
+    code = "ambiguous_credentials"
+    title = "More than one API key"

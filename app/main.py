@@ -17,7 +17,7 @@ from app.api.caching import NotModified, not_modified_handler
 from app.api.errors import UnexpectedErrors, install_error_handlers
 from app.api.metrics import install_metrics
 from app.api.middleware import RequestBodyRules, SecurityHeaders
-from app.api.ratelimit import AuthFailureLimiter
+from app.api.ratelimit import AuthFailureLimiter, PlanBudget
 from app.api.router import include_routes
 from app.config import Settings, get_settings
 from app.db.engine import make_engine
@@ -98,6 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store.start_watching()
         app.state.catalogue_store = store
         app.state.auth_limiter = AuthFailureLimiter(settings.auth_failures_per_minute, settings.rate_limit_storage)
+        app.state.plan_budget = (
+            PlanBudget(settings.plan_rate, settings.rate_limit_storage) if settings.plan_rate else None
+        )
         app.state.known_keys = KnownKeys(settings.key_cache_seconds)
         yield
         store.stop_watching()
@@ -123,7 +126,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-ID", "X-Catalogue-Version"],
+            # Browsers hide other response headers from scripts: a web client needs these to back off in time.
+            expose_headers=[
+                "ETag",
+                "X-Request-ID",
+                "X-Catalogue-Version",
+                "Retry-After",
+                "RateLimit",
+                "RateLimit-Policy",
+            ],
         )
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.add_middleware(SecurityHeaders)

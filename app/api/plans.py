@@ -11,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.api.deps import CATALOGUE_VERSION_HEADER, CallerDep
 from app.api.metrics import count_plan
-from app.api.responses import BODY, problems
+from app.api.ratelimit import spend_plans
+from app.api.responses import BODY, PLAN_BUDGET_429, RATE_LIMIT_HEADERS, problems
 from app.domain.catalogue import Catalogue
 from app.schemas.plan import AnalysisOut, BatchRequest, BatchResponse, PlanRequest, PlanResponse
 from app.services import plans as service
@@ -20,13 +21,14 @@ router = APIRouter(tags=["plans"], responses=BODY)
 JSON = "application/json"
 
 
-def _json(content: bytes, catalogue: Catalogue) -> Response:
+def _json(content: bytes, catalogue: Catalogue, limits: dict[str, str]) -> Response:
     # A returned Response does not take the headers the dependencies set, so say the revision here.
-    return Response(content, media_type=JSON, headers={CATALOGUE_VERSION_HEADER: str(catalogue.revision)})
+    return Response(content, media_type=JSON, headers={CATALOGUE_VERSION_HEADER: str(catalogue.revision), **limits})
 
 
 def _documented(model: type, description: str) -> dict[int | str, dict[str, Any]]:
-    return {200: {"model": model, "description": description}, **problems(401, 422)}
+    ok = {"model": model, "description": description, "headers": RATE_LIMIT_HEADERS}
+    return {200: ok, **problems(401, 422), 429: PLAN_BUDGET_429}
 
 
 @router.post(
@@ -35,9 +37,10 @@ def _documented(model: type, description: str) -> dict[int | str, dict[str, Any]
     response_class=Response,
     responses=_documented(AnalysisOut, "The analysis."),
 )
-async def create_analysis(caller: CallerDep, request: PlanRequest) -> Response:
+async def create_analysis(http: Request, caller: CallerDep, request: PlanRequest) -> Response:
     """Probable overactive and underactive muscles per side, with the evidence, conflicts and resembled patterns."""
-    return _json(service.analyse_request(caller.catalogue, request), caller.catalogue)
+    limits = await spend_plans(http, caller.principal, 1)
+    return _json(service.analyse_request(caller.catalogue, request), caller.catalogue, limits)
 
 
 @router.post(
@@ -48,9 +51,10 @@ async def create_analysis(caller: CallerDep, request: PlanRequest) -> Response:
 )
 async def create_plan(http: Request, caller: CallerDep, request: PlanRequest) -> Response:
     """A four-phase plan (Inhibit, Lengthen, Activate, Integrate), or a referral when red flags stop it."""
+    limits = await spend_plans(http, caller.principal, 1)
     content, status = service.make_plan(caller.catalogue, request, caller.tenant)
     count_plan(http, status)
-    return _json(content, caller.catalogue)
+    return _json(content, caller.catalogue, limits)
 
 
 @router.post(
@@ -61,8 +65,9 @@ async def create_plan(http: Request, caller: CallerDep, request: PlanRequest) ->
 )
 async def create_plans(http: Request, caller: CallerDep, batch: BatchRequest) -> Response:
     """Each request is answered on its own, in order: a bad one gets its problem without failing the others."""
+    limits = await spend_plans(http, caller.principal, len(batch.requests))
     # Up to 100 plans take a while: plan them off the event loop, so other requests keep being read and answered.
     content, statuses = await run_in_threadpool(service.make_batch, caller.catalogue, batch.requests, caller.tenant)
     for status in statuses:
         count_plan(http, status)
-    return _json(content, caller.catalogue)
+    return _json(content, caller.catalogue, limits)

@@ -15,4 +15,4 @@ V1_ROUTERS = (plans.router, catalogue.router, catalogue.writes, templates.router
 def include_routes(app: FastAPI) -> None:
     app.include_router(health.router)
     for router in V1_ROUTERS:
-        app.include_router(router, prefix=V1, responses=problems(429, 500))
+        app.include_router(router, prefix=V1, responses=problems(400, 429, 500))

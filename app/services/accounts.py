@@ -8,7 +8,7 @@ from app.db.accounts import IssuedKey, Principal
 from app.db.engine import session_scope
 from app.errors import Forbidden, Unauthorized
 
-__all__ = ["IssuedKey", "Principal", "authenticate", "create_key", "require_writer", "revoke_key"]
+__all__ = ["IssuedKey", "Principal", "authenticate", "create_key", "key_prefix", "require_writer", "revoke_key"]
 
 
 def create_key(engine: Engine, tenant: str, *, read_only: bool = False) -> IssuedKey:
@@ -37,6 +37,12 @@ def authenticate(engine: Engine, presented: str | None, *, required: bool) -> Pr
     if principal is None:
         raise Unauthorized("the API key is not valid or has been revoked")
     return principal
+
+
+def key_prefix(presented: str) -> str | None:
+    """The public prefix of a well-formed key (whether or not it is valid), None for anything else."""
+    match = accounts.KEY_FORMAT.fullmatch(presented)
+    return match.group("prefix") if match else None
 
 
 def require_writer(principal: Principal | None) -> Principal:

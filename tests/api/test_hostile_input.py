@@ -148,20 +148,22 @@ def test_writes_get_503_with_retry_after_while_the_database_is_down(writable_set
 
 @pytest.mark.parametrize("storage", ["memory://", "redis://127.0.0.1:6379"])
 def test_the_failure_counter_works_in_memory_and_in_redis_for_several_workers(storage: str) -> None:
+    import asyncio
     import uuid
 
     from app.api.ratelimit import AuthFailureLimiter
 
-    first, second = AuthFailureLimiter(2, storage), AuthFailureLimiter(2, storage)
-    client = f"test-{uuid.uuid4()}"
-    assert first.retry_after(client) is None
-    first.failed(client)
-    second.failed(client)
-    shared = storage.startswith("redis")
-    # With Redis two workers share the count; in memory each worker counts its own.
-    assert (first.retry_after(client) is not None) == shared
-    first.failed(client)
-    assert first.retry_after(client) is not None
+    async def count() -> None:
+        first, second = AuthFailureLimiter(2, storage), AuthFailureLimiter(2, storage)
+        client = f"test-{uuid.uuid4()}"
+        assert not (await first.failed(client, None)).refused
+        shared = storage.startswith("redis")
+        # With Redis two workers share the count; in memory each worker counts its own.
+        assert (await second.failed(client, None)).refused is False
+        assert (await first.failed(client, None)).refused == shared
+        assert (await first.failed(client, None)).refused
+
+    asyncio.run(count())
 
 
 def test_nul_characters_in_text_are_422_on_every_database(client: TestClient) -> None:
