@@ -6,7 +6,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement
-from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.db import tables as t
@@ -137,24 +136,24 @@ class CatalogueLoader:
     The seeded knowledge changes only when `ceplan seed` runs; tenants write templates and exercises while the
     server runs (many a minute under load). So the seeded part is read again only when its revision moved, and a
     tenant's part only when that tenant's revision moved; within it, exercises (never edited) only when new ones
-    appeared, and template bodies only when their version's revision moved. Every load is one consistent read.
+    appeared, and a template's versions only when that template's revision moved. Every load is one consistent
+    read.
     """
 
     _stored: StoredCatalogue | None = None
     _shared: _Shared | None = None
     _custom: dict[int, m.Exercise] = field(default_factory=dict)  # tenants' exercises, by row id
-    # Template versions' bodies by row id: (the version's revision, the body, the owning tenant's id).
-    _bodies: dict[int, tuple[int, _Body, int | None]] = field(default_factory=dict)
+    _templates: dict[int, "_TemplateEntry"] = field(default_factory=dict)  # by template row id
 
     def load(self, session: Session) -> StoredCatalogue:
         begin_consistent_read(session)
         revisions = read_revisions(session)
         if self._shared is None or self._shared.revision != revisions.shared:
-            self._stored, self._custom, self._bodies = None, {}, {}  # first: a failed read leaves nothing half-new
+            self._stored, self._custom, self._templates = None, {}, {}  # first: a failed read leaves nothing half-new
             self._shared = _load_shared(session, revisions.shared)
         shared, stored = self._shared, self._stored
         if stored is None:
-            templates = tuple(self._template_versions(session, None, {}))
+            templates = tuple(self._template_versions(session, None, None))
             catalogue = Catalogue.build(
                 revision=shared.revision,
                 shared_revision=shared.revision,
@@ -184,40 +183,46 @@ class CatalogueLoader:
             kept |= _exercises(session, shared, col(t.Exercise.id).in_(new))
         self._custom = kept
         exercises = tuple(kept[eid] for eid in sorted(stored))
-        return TenantPart(revision, exercises, tuple(self._template_versions(session, owner_id, {owner_id: slug})))
+        return TenantPart(revision, exercises, tuple(self._template_versions(session, owner_id, slug)))
 
-    def _template_versions(
-        self, session: Session, owner_id: int | None, owners: Mapping[int, str]
-    ) -> list[m.TemplateVersion]:
-        """The versions of the shared templates (owner None) or of one tenant's."""
-        owned = col(t.PlanTemplate.tenant_id).is_(None) if owner_id is None else t.PlanTemplate.tenant_id == owner_id
-        templates = {row.id: row for row in session.exec(select(t.PlanTemplate).where(owned)).all()}
-        version = t.PlanTemplateVersion
-        rows = session.exec(
-            select(version)
-            .options(defer(version.body))  # type: ignore[arg-type]
-            .where(col(version.template_id).in_(templates.keys()))
-            .order_by(col(version.id))
-        ).all()
-        known = {row_id: entry for row_id, entry in self._bodies.items() if entry[2] != owner_id}
-        known |= {row.id or 0: self._bodies[row.id or 0] for row in rows if row.id in self._bodies}
-        unread = [row.id or 0 for row in rows if known.get(row.id or 0, (None,))[0] != row.revision]
-        if unread:
-            query = select(version.id, version.revision, version.body).where(col(version.id).in_(unread))
-            for row_id, revision, body in session.exec(query):
-                known[row_id or 0] = (revision, _Body.parse(body), owner_id)
-        self._bodies = known  # edited and deleted versions of this owner leave the cache
-        versions = []
-        for row in rows:
-            template = templates[row.template_id]
-            parsed = known[row.id or 0][1]
-            owner = owners.get(template.tenant_id) if template.tenant_id else None
-            versions.append(
-                m.TemplateVersion(
-                    template.slug, template.title, row.version, row.status, parsed.modes, parsed.source, owner
+    def _template_versions(self, session: Session, owner_id: int | None, owner: str | None) -> list[m.TemplateVersion]:
+        """The versions of the shared templates (owner None) or of one tenant's. A template's versions are read
+        again only when its own revision moved: a tenant's edit of one draft re-reads that template alone."""
+        template = t.PlanTemplate
+        owned = col(template.tenant_id).is_(None) if owner_id is None else template.tenant_id == owner_id
+        rows = session.exec(select(template.id, template.slug, template.title, template.revision).where(owned))
+        kept: dict[int, _TemplateEntry] = {}
+        stale: dict[int, tuple[str, str, int]] = {}
+        for row_id, slug, title, revision in rows:
+            entry = self._templates.get(row_id or 0)
+            if entry is not None and entry.revision == revision:
+                kept[row_id or 0] = entry
+            else:
+                stale[row_id or 0] = (slug, title, revision)
+        if stale:
+            version = t.PlanTemplateVersion
+            columns = select(version.template_id, version.version, version.status, version.body)
+            read: dict[int, list[m.TemplateVersion]] = defaultdict(list)
+            for template_id, number, status, body in session.exec(columns.where(col(version.template_id).in_(stale))):
+                slug, title, _revision = stale[template_id]
+                parsed = _Body.parse(body)
+                read[template_id].append(
+                    m.TemplateVersion(slug, title, number, status, parsed.modes, parsed.source, owner)
                 )
-            )
-        return versions
+            for template_id, (_slug, _title, revision) in stale.items():
+                kept[template_id] = _TemplateEntry(revision, owner_id, tuple(read[template_id]))
+        # This owner's deleted templates leave the cache; other owners' entries stay as they are.
+        self._templates = {k: e for k, e in self._templates.items() if e.owner_id != owner_id} | kept
+        return [v for template_id in sorted(kept) for v in kept[template_id].versions]
+
+
+@dataclass(frozen=True)
+class _TemplateEntry:
+    """One template's versions as last read, and the template's revision then."""
+
+    revision: int
+    owner_id: int | None
+    versions: tuple[m.TemplateVersion, ...]
 
 
 def _default_template(session: Session) -> str:

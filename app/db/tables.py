@@ -297,6 +297,7 @@ class PlanTemplate(SQLModel, table=True):
     description: str
     is_default: bool = False
     source: str = Field(max_length=200)
+    revision: int = Field(default=0, description="Bumped by every write of one of its versions.")
 
 
 class PlanTemplateVersion(SQLModel, table=True):

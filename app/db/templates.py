@@ -15,6 +15,14 @@ TemplateRow = t.PlanTemplate
 VersionRow = t.PlanTemplateVersion
 
 
+def _changed(session: Session, template: TemplateRow) -> None:
+    """Count a change of one of the template's versions: snapshots re-read this template alone."""
+    session.exec(
+        update(TemplateRow).where(col(TemplateRow.id) == template.id).values(revision=TemplateRow.revision + 1)
+    )
+    bump_tenant_revision(session, template.tenant_id or 0)
+
+
 def visible_templates(session: Session, owner_id: int | None) -> list[TemplateRow]:
     query = select(TemplateRow).where(or_(col(TemplateRow.tenant_id).is_(None), TemplateRow.tenant_id == owner_id))
     return list(session.exec(query.order_by(TemplateRow.slug)).all())
@@ -44,6 +52,10 @@ def count_templates(session: Session, owner_id: int) -> int:
     return session.exec(select(func.count()).select_from(TemplateRow).where(TemplateRow.tenant_id == owner_id)).one()
 
 
+def count_versions(session: Session, template_id: int) -> int:
+    return session.exec(select(func.count()).select_from(VersionRow).where(VersionRow.template_id == template_id)).one()
+
+
 def versions(session: Session, template_id: int) -> list[VersionRow]:
     query = select(VersionRow).where(VersionRow.template_id == template_id).order_by(col(VersionRow.version))
     return list(session.exec(query).all())
@@ -68,7 +80,7 @@ def create_draft(session: Session, template: TemplateRow, body: dict[str, Any]) 
     )
     session.add(row)
     session.flush()
-    bump_tenant_revision(session, template.tenant_id or 0)
+    _changed(session, template)
     return row
 
 
@@ -87,7 +99,7 @@ def update_draft(
     )
     if result.rowcount != 1:
         return False
-    bump_tenant_revision(session, template.tenant_id or 0)
+    _changed(session, template)
     session.refresh(row)
     return True
 
@@ -104,6 +116,6 @@ def change_status(
     )
     if result.rowcount != 1:
         return False
-    bump_tenant_revision(session, template.tenant_id or 0)
+    _changed(session, template)
     session.refresh(row)
     return True

@@ -210,7 +210,9 @@ def create_draft(
 
     def perform(session: Session, _owner: int) -> VersionOut:
         template = _writable(session, slug, principal)
-        _check_quota(len(repo.versions(session, template.id or 0)), quotas.versions_per_template, "versions a template")
+        _check_quota(
+            repo.count_versions(session, template.id or 0), quotas.versions_per_template, "versions a template"
+        )
         if data.modes is not None:
             body = _body(data.modes, SOURCE_OF_TENANT_VERSIONS)
         else:

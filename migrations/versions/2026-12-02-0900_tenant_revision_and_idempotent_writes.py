@@ -1,4 +1,4 @@
-"""a revision per tenant; idempotent writes
+"""a revision per tenant and per template; idempotent writes
 
 Revision ID: 5b1f0c3e8d27
 Revises: c41d2e7f9a10
@@ -20,6 +20,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Tenants that already own templates or exercises start at 1, so a snapshot reads their part once.
     with op.batch_alter_table("tenant", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("plan_template", schema=None) as batch_op:
         batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="0"))
     op.execute(
         "UPDATE tenant SET revision = 1 WHERE id IN (SELECT tenant_id FROM plan_template WHERE tenant_id IS NOT NULL)"
@@ -47,5 +49,7 @@ def downgrade() -> None:
     with op.batch_alter_table("idempotent_write", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_idempotent_write_created_at"))
     op.drop_table("idempotent_write")
+    with op.batch_alter_table("plan_template", schema=None) as batch_op:
+        batch_op.drop_column("revision")
     with op.batch_alter_table("tenant", schema=None) as batch_op:
         batch_op.drop_column("revision")
