@@ -62,6 +62,7 @@ def serve(
     import uvicorn
 
     from app.logs import configure_logging
+    from app.server import PROTOCOL
     from app.services.setup import prepare_database
 
     settings = get_settings()
@@ -72,7 +73,8 @@ def serve(
     os.environ["CEPLAN_AUTO_MIGRATE"] = "false"
     get_settings.cache_clear()  # the app, imported next in this process, must see the change
     configure_logging(settings.log_level, access_log=settings.access_log)
-    # log_config=None: uvicorn keeps our JSON logging instead of installing its own handlers.
+    # log_config=None: uvicorn keeps our JSON logging instead of installing its own handlers. The protocol reads
+    # the head timeout, head size and connection cap from the settings itself (uvicorn has no options for them).
     uvicorn.run(
         "app.main:app",
         host=host,
@@ -81,6 +83,8 @@ def serve(
         log_config=None,
         log_level=settings.log_level.lower(),
         access_log=settings.access_log,
+        http=PROTOCOL,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
 
 

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import Field, field_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +51,41 @@ class Settings(BaseSettings):
         default=False,
         description="Refuse (422) a plan request without a `screening` block, instead of planning with a notice "
         "that nothing was screened.",
+    )
+
+    # What one client may hold of a worker (`ceplan serve` passes these to uvicorn and to app.server's protocol),
+    # who may read /metrics, and the address redirects name.
+    keep_alive_seconds: int = Field(
+        default=5,
+        gt=0,
+        description="A connection with no request in flight and nothing arriving is closed after this long.",
+    )
+    head_timeout_seconds: int = Field(
+        default=10,
+        gt=0,
+        description="A request's line and headers must have arrived this long after the server began waiting for "
+        "them; else 408 and the connection is closed (a client trickling its headers holds nothing for long).",
+    )
+    max_connections: int = Field(
+        default=1000,
+        gt=0,
+        description="Open connections per worker; one more is answered 503 and closed at once. Keep the "
+        "descriptor limit (ulimit -n) above it.",
+    )
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=1024,
+        description="Largest request line plus headers; a larger one gets 431 and the connection is closed.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, GET /metrics needs `Authorization: Bearer <token>`. When unset, /metrics is open, "
+        "unless CEPLAN_REQUIRE_API_KEY is set: then it is refused (403) until a token is set.",
+    )
+    public_url: HttpUrl | None = Field(
+        default=None,
+        description="The address clients use (https://plans.example); trailing-slash redirects point there. "
+        "Unset, they carry a relative Location. The Host header is never used.",
     )
 
     @field_validator("database_url")
