@@ -85,6 +85,7 @@ def serve(
         access_log=settings.access_log,
         http=PROTOCOL,
         timeout_keep_alive=settings.keep_alive_seconds,
+        ws="none",  # no WebSocket route: an upgrade request is a plain request, not two log lines and a 403
     )
 
 

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         description="A request's line and headers must have arrived this long after the server began waiting for "
         "them; else 408 and the connection is closed (a client trickling its headers holds nothing for long).",
     )
+    body_timeout_seconds: int = Field(
+        default=10,
+        gt=0,
+        description="A request body of which nothing arrives for this long gets 408 and the connection is closed.",
+    )
     max_connections: int = Field(
         default=1000,
         gt=0,

@@ -7,7 +7,8 @@ up. Here, per worker:
 
 - a connection with nothing arriving is closed after CEPLAN_KEEP_ALIVE_SECONDS, from the start as after a response;
 - a request line and headers not complete CEPLAN_HEAD_TIMEOUT_SECONDS after the server began waiting for them
-  get 408 and the connection is closed;
+  get 408 and the connection is closed; so does a body of which nothing arrives for CEPLAN_BODY_TIMEOUT_SECONDS
+  (unless the server itself is not reading: the app busy, or a 100-continue not yet sent);
 - a request line and headers larger than CEPLAN_MAX_HEADER_BYTES get 431 and the connection is closed: while they
   arrive (at most one read of the socket past the limit is held) or, when they came in one read, before the app;
 - a connection past CEPLAN_MAX_CONNECTIONS gets 503 and is closed as soon as it is accepted.
@@ -50,7 +51,8 @@ class Refusal:
         await send({"type": "http.response.body", "body": self.body, "more_body": False})
 
 
-TOO_SLOW = Refusal(HTTPStatus.REQUEST_TIMEOUT, "request_timeout", "the request line and headers took too long")
+HEAD_TOO_SLOW = Refusal(HTTPStatus.REQUEST_TIMEOUT, "request_timeout", "the request line and headers took too long")
+BODY_TOO_SLOW = Refusal(HTTPStatus.REQUEST_TIMEOUT, "request_timeout", "the request body stopped arriving")
 TOO_LARGE = Refusal(
     HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "the request line and headers are too large"
 )
@@ -68,9 +70,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(config, server_state, app_state, _loop)
         settings = get_settings()
         self.head_timeout = settings.head_timeout_seconds
+        self.body_timeout = settings.body_timeout_seconds
         self.max_head_bytes = settings.max_header_bytes
         self.max_connections = settings.max_connections
         self.head_deadline: asyncio.TimerHandle | None = None
+        self.body_deadline: asyncio.TimerHandle | None = None
         # Between the end of one request's headers and the end of its body, arriving bytes are body, not head.
         self.reading_head = True
         self.head_started = False
@@ -87,6 +91,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_deadline()
+        self._stop_body_deadline()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -105,6 +110,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.reading_head, self.head_started, self.head_bytes = False, False, 0
         # Exact, unlike the count of bytes read: the read that ended the head may also hold the body.
         size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        self._await_body()
         if size <= self.max_head_bytes:
             super().on_headers_complete()
             return
@@ -114,7 +120,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         finally:
             self.app = app
 
+    def on_body(self, body: bytes) -> None:
+        super().on_body(body)
+        self._await_body()
+
     def on_message_complete(self) -> None:
+        self._stop_body_deadline()
         super().on_message_complete()
         self.reading_head = True
 
@@ -139,14 +150,40 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         if self.head_started:
-            self._refuse(TOO_SLOW)
+            self._refuse(HEAD_TOO_SLOW)
         else:
             self.transport.close()
 
-    def _refuse(self, answer: Refusal) -> None:
+    def _await_body(self) -> None:
+        self._stop_body_deadline()
+        self.body_deadline = self.loop.call_later(self.body_timeout, self._body_too_slow)
+
+    def _stop_body_deadline(self) -> None:
+        if self.body_deadline is not None:
+            self.body_deadline.cancel()
+            self.body_deadline = None
+
+    def _body_too_slow(self) -> None:
+        self.body_deadline = None
+        if self.transport.is_closing():
+            return
+        if self.flow.read_paused or (self.cycle is not None and self.cycle.waiting_for_100_continue):
+            self._await_body()  # the client is waiting for us, not we for it
+            return
+        self._refuse(BODY_TOO_SLOW, in_flight=True)
+
+    def _refuse(self, answer: Refusal, *, in_flight: bool = False) -> None:
+        """Answer and close. `in_flight`: the answer is for the request the app has (its body was too slow)."""
         self._stop_head_deadline()
+        self._stop_body_deadline()
         self._unset_keepalive_if_required()
-        # While an earlier request's answer is being written, another answer would garble it: just close.
-        if self.cycle is None or self.cycle.response_complete:
+        # An answer now must not follow or garble the one for this request, nor stand in for an earlier request's
+        # (pipelined): then just close. The app cannot answer before the connection is lost: uvicorn then tells
+        # it the client left.
+        if in_flight:
+            answer_now = self.cycle is not None and not self.cycle.response_started
+        else:
+            answer_now = self.cycle is None or self.cycle.response_complete
+        if answer_now:
             self.transport.write(answer.raw)
         self.transport.close()

@@ -14,8 +14,12 @@ import pytest
 
 from tests.live_server import LiveServer
 
-HEAD_TIMEOUT, KEEP_ALIVE, MAX_CONNECTIONS, MAX_HEADER_BYTES = 1, 1, 4, 4096
+HEAD_TIMEOUT, BODY_TIMEOUT, KEEP_ALIVE, MAX_CONNECTIONS, MAX_HEADER_BYTES = 1, 1, 1, 4, 4096
 REQUEST = b"GET /healthz HTTP/1.1\r\nHost: ceplan\r\n\r\n"
+UPGRADE = (
+    b"GET /chat HTTP/1.1\r\nHost: ceplan\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+    b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +29,7 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         database_url,
         log,
         head_timeout_seconds=str(HEAD_TIMEOUT),
+        body_timeout_seconds=str(BODY_TIMEOUT),
         keep_alive_seconds=str(KEEP_ALIVE),
         max_connections=str(MAX_CONNECTIONS),
         max_header_bytes=str(MAX_HEADER_BYTES),
@@ -93,6 +98,36 @@ def test_headers_trickled_in_are_cut_after_the_head_timeout(server: LiveServer) 
     assert HEAD_TIMEOUT - 0.1 <= elapsed < HEAD_TIMEOUT + 2
 
 
+def plan_request_head(length: int) -> bytes:
+    return (
+        b"POST /v1/plans HTTP/1.1\r\nHost: ceplan\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {length}\r\n\r\n".encode()
+    )
+
+
+def test_a_body_that_stops_arriving_gets_408(server: LiveServer) -> None:
+    with closing(connect(server)) as sock:
+        sock.sendall(plan_request_head(100) + b'{"assessments": ')
+        started = time.monotonic()
+        answer = read_until_closed(sock)
+        elapsed = time.monotonic() - started
+    status, body = status_and_problem(answer)
+    assert status == 408 and body["code"] == "request_timeout"
+    assert BODY_TIMEOUT - 0.1 <= elapsed < BODY_TIMEOUT + 2
+
+
+def test_a_body_that_keeps_arriving_is_read_however_long_it_takes(server: LiveServer) -> None:
+    squat = {"type": "overhead_squat", "findings": [{"compensation": "knees_move_inward", "side": "bilateral"}]}
+    body = json.dumps({"assessments": [squat]}).encode()
+    with closing(connect(server)) as sock:
+        sock.sendall(plan_request_head(len(body)))
+        started = time.monotonic()
+        send_slowly(sock, body, pause=BODY_TIMEOUT / 2, piece=len(body) // 4)
+        answer = read_answer(sock)
+    assert time.monotonic() - started > BODY_TIMEOUT  # longer than the timeout in all, never idle that long
+    assert answer.startswith(b"HTTP/1.1 200")
+
+
 def test_an_idle_keep_alive_connection_is_closed(server: LiveServer) -> None:
     with closing(connect(server)) as sock:
         sock.sendall(REQUEST)
@@ -157,9 +192,13 @@ def test_what_any_client_can_send_logs_no_warning(server: LiveServer) -> None:
         with closing(connect(server)) as sock:
             sock.sendall(b"\x16\x03\x01 this is not HTTP\r\n\r\n")
             assert read_until_closed(sock).startswith(b"HTTP/1.1 400")
+    with closing(connect(server)) as sock:
+        sock.sendall(UPGRADE)
+        assert read_answer(sock).startswith(b"HTTP/1.1 404")  # no WebSocket route: a plain request
     output = wait_for_lines(server, "failed validation", requests)
     assert '"level": "WARNING"' not in output
     assert output.count("Invalid HTTP request received.") == requests  # at DEBUG (this server logs DEBUG)
+    assert output.count("Unsupported upgrade request.") == 1 and "WebSocket /" not in output
 
 
 def wait_for_lines(server: LiveServer, text: str, count: int, seconds: float = 5) -> str:
