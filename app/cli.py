@@ -74,7 +74,8 @@ def serve(
     get_settings.cache_clear()  # the app, imported next in this process, must see the change
     configure_logging(settings.log_level, access_log=settings.access_log)
     # log_config=None: uvicorn keeps our JSON logging instead of installing its own handlers. The protocol reads
-    # the head timeout, head size and connection cap from the settings itself (uvicorn has no options for them).
+    # the head and body timeouts, the head size and the connection cap from the settings itself (uvicorn has no
+    # options for them; its limit_concurrency answers 503 only once a request arrives).
     uvicorn.run(
         "app.main:app",
         host=host,

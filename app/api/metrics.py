@@ -60,9 +60,9 @@ def install_metrics(app: FastAPI, settings: Settings) -> None:
     app.state.plans_generated = Counter(
         "ceplan_plans_generated", "Plans answered, by outcome (plan or referral).", ["status"], registry=registry
     )
-    Instrumentator(registry=registry, excluded_handlers=["^/metrics$"], should_group_untemplated=True).instrument(
-        app
-    ).expose(app, endpoint="/metrics", include_in_schema=False, dependencies=[Depends(_guard(settings))])
+    instrumentator = Instrumentator(registry=registry, excluded_handlers=["^/metrics$"], should_group_untemplated=True)
+    instrumentator.instrument(app)
+    instrumentator.expose(app, endpoint="/metrics", include_in_schema=False, dependencies=[Depends(_guard(settings))])
 
 
 def count_plan(request: Request, status: str) -> None:
