@@ -62,6 +62,7 @@ def serve(
     import uvicorn
 
     from app.logs import configure_logging
+    from app.server import PROTOCOL
     from app.services.setup import prepare_database
 
     settings = get_settings()
@@ -72,7 +73,9 @@ def serve(
     os.environ["CEPLAN_AUTO_MIGRATE"] = "false"
     get_settings.cache_clear()  # the app, imported next in this process, must see the change
     configure_logging(settings.log_level, access_log=settings.access_log)
-    # log_config=None: uvicorn keeps our JSON logging instead of installing its own handlers.
+    # log_config=None: uvicorn keeps our JSON logging instead of installing its own handlers. The protocol reads
+    # the head and body timeouts, the head size and the connection cap from the settings itself (uvicorn has no
+    # options for them; its limit_concurrency answers 503 only once a request arrives).
     uvicorn.run(
         "app.main:app",
         host=host,
@@ -84,6 +87,9 @@ def serve(
         # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise; only the configured proxies.
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies,
+        http=PROTOCOL,
+        timeout_keep_alive=settings.keep_alive_seconds,
+        ws="none",  # no WebSocket route: an upgrade request is a plain request, not two log lines and a 403
     )
 
 

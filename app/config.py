@@ -4,7 +4,7 @@ import ipaddress
 from functools import lru_cache
 
 import limits
-from pydantic import Field, field_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,6 +65,45 @@ class Settings(BaseSettings):
         gt=0,
         description="Tenants' catalogue snapshots a worker keeps built (the shared one is always kept); a tenant "
         "whose snapshot was dropped gets it built again, in about a millisecond, on its next request.",
+    )
+    # What one client may hold of a worker (`ceplan serve` passes these to uvicorn and to app.server's protocol),
+    # who may read /metrics, and the address redirects name.
+    keep_alive_seconds: int = Field(
+        default=5,
+        gt=0,
+        description="A connection with no request in flight and nothing arriving is closed after this long.",
+    )
+    head_timeout_seconds: int = Field(
+        default=10,
+        gt=0,
+        description="A request's line and headers must have arrived this long after the server began waiting for "
+        "them; else 408 and the connection is closed (a client trickling its headers holds nothing for long).",
+    )
+    body_timeout_seconds: int = Field(
+        default=10,
+        gt=0,
+        description="A request body of which nothing arrives for this long gets 408 and the connection is closed.",
+    )
+    max_connections: int = Field(
+        default=1000,
+        gt=0,
+        description="Open connections per worker; one more is answered 503 and closed at once. Keep the "
+        "descriptor limit (ulimit -n) above it.",
+    )
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=1024,
+        description="Largest request line plus headers; a larger one gets 431 and the connection is closed.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, GET /metrics needs `Authorization: Bearer <token>`. When unset, /metrics is open, "
+        "unless CEPLAN_REQUIRE_API_KEY is set: then it is refused (403) until a token is set.",
+    )
+    public_url: HttpUrl | None = Field(
+        default=None,
+        description="The address clients use (https://plans.example); trailing-slash redirects point there. "
+        "Unset, they carry a relative Location. The Host header is never used.",
     )
 
     @field_validator("database_url")

@@ -13,6 +13,28 @@ class DropColourCodes(logging.Filter):
         return True
 
 
+# What any client can make a library log at WARNING on every request: a line per request an attacker chooses is a
+# flood, not a signal. These are logged at DEBUG instead (uvicorn's messages by their fixed text).
+CLIENT_FAULTS: dict[str, tuple[str, ...]] = {
+    "asgi_correlation_id": ("",),  # its one warning: an X-Request-ID that is not a valid id (a new one is made)
+    "uvicorn.error": ("Invalid HTTP request received.", "Unsupported upgrade request.", "No supported WebSocket"),
+}
+
+
+class DemoteClientFaults(logging.Filter):
+    """On a logger: a record of CLIENT_FAULTS becomes DEBUG, and goes on only if the logger logs DEBUG."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING or not str(record.msg).startswith(self.prefixes):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
 def configure_logging(level: str, *, access_log: bool = False) -> None:
     """JSON lines on stdout at `level`; uvicorn's access log (a line per request) only when `access_log`."""
     config: dict[str, Any] = {
@@ -21,6 +43,10 @@ def configure_logging(level: str, *, access_log: bool = False) -> None:
         "filters": {
             "request_id": {"()": "asgi_correlation_id.CorrelationIdFilter", "default_value": "-"},
             "plain": {"()": DropColourCodes},
+            **{
+                f"demote_{name}": {"()": DemoteClientFaults, "prefixes": prefixes}
+                for name, prefixes in CLIENT_FAULTS.items()
+            },
         },
         "formatters": {
             "json": {
@@ -30,14 +56,25 @@ def configure_logging(level: str, *, access_log: bool = False) -> None:
             }
         },
         "handlers": {
-            "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id", "plain"]},
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "json",
+                "filters": ["request_id", "plain"],
+            },
         },
         "root": {"handlers": ["stdout"], "level": level.upper()},
         "loggers": {
             # uvicorn's own loggers propagate to the root handler, so they are JSON too. uvicorn writes access
             # lines only when its access logger has a handler, so an access logger that does not propagate is off.
             "uvicorn": {"handlers": [], "propagate": True, "level": level.upper()},
-            "uvicorn.error": {"handlers": [], "propagate": True, "level": level.upper()},
+            "uvicorn.error": {
+                "handlers": [],
+                "propagate": True,
+                "level": level.upper(),
+                "filters": ["demote_uvicorn.error"],
+            },
+            "asgi_correlation_id": {"handlers": [], "propagate": True, "filters": ["demote_asgi_correlation_id"]},
             "uvicorn.access": {"handlers": [], "propagate": access_log, "level": level.upper()},
         },
     }

@@ -16,7 +16,7 @@ from app.api.auth import KnownKeys
 from app.api.caching import NotModified, not_modified_handler
 from app.api.errors import UnexpectedErrors, install_error_handlers
 from app.api.metrics import install_metrics
-from app.api.middleware import RequestBodyRules, SecurityHeaders
+from app.api.middleware import RequestBodyRules, SecurityHeaders, install_slash_redirects
 from app.api.ratelimit import AuthFailureLimiter, PlanBudget
 from app.api.router import include_routes
 from app.config import Settings, get_settings
@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Middleware added later wraps what was added before: the request id and security headers wrap everything.
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(RequestBodyRules, max_bytes=settings.max_body_bytes)
-    install_metrics(app)
+    install_metrics(app, settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -139,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.add_middleware(SecurityHeaders)
     include_routes(app)
+    install_slash_redirects(app, settings.public_url)
     _problem_validation_errors(app)
     return app
 

@@ -1,8 +1,12 @@
-"""Pure ASGI middleware (no per-request task or body copy): security headers and the request-body rules."""
+"""Pure ASGI middleware (no per-request task or body copy): security headers, the request-body rules, and the
+trailing-slash redirects."""
 
 import secure
+from fastapi import FastAPI
+from pydantic import HttpUrl
 from starlette.datastructures import Headers
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import TrackedSend, render
@@ -137,3 +141,42 @@ class RequestBodyRules:
             if tracked.started:
                 raise
             await _too_large(self.max_bytes)(scope, receive, send)
+
+
+class SlashRedirects:
+    """The router's answer for a path no route matches: Starlette's `redirect_slashes` (307 to the same path
+    without, or with, its trailing slash, when a route matches that), else the router's 404.
+
+    Starlette builds the Location from the Host header, which is the client's to choose (a link to another host,
+    in a cache or a log). Here it is the path alone (relative, RFC 9110 allows it), after CEPLAN_PUBLIC_URL when
+    that is set."""
+
+    def __init__(self, router: Router, public_url: HttpUrl | None) -> None:
+        self.router = router
+        self.not_found = router.default
+        self.base = str(public_url).rstrip("/") if public_url else ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        location = self._location(scope) if scope["type"] == "http" else None
+        if location is None:
+            await self.not_found(scope, receive, send)
+            return
+        await RedirectResponse(location, status_code=307)(scope, receive, send)
+
+    def _location(self, scope: Scope) -> str | None:
+        path: str = scope["path"]
+        other = path.rstrip("/") if path.endswith("/") else path + "/"
+        # `//host` would be a link to another host: no route starts so, but the Location must never either.
+        if not other or other.startswith("//") or not self._routed(other, scope):
+            return None
+        query = scope["query_string"].decode("latin-1")
+        return self.base + other + (f"?{query}" if query else "")
+
+    def _routed(self, path: str, scope: Scope) -> bool:
+        toggled = {**scope, "path": path}
+        return any(route.matches(toggled)[0] is not Match.NONE for route in self.router.routes)
+
+
+def install_slash_redirects(app: FastAPI, public_url: HttpUrl | None) -> None:
+    app.router.redirect_slashes = False
+    app.router.default = SlashRedirects(app.router, public_url)
