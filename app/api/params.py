@@ -7,7 +7,9 @@ from fastapi import Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-SlugPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,79}$", description="An id: lowercase letters, digits, _.")]
+SlugPath = Annotated[
+    str, Path(max_length=80, pattern=r"^[a-z][a-z0-9_]{0,79}$", description="An id: lowercase letters, digits, _.")
+]
 VersionPath = Annotated[int, Path(ge=1, le=1_000_000, description="A version number.")]
 QueryModel = TypeVar("QueryModel", bound=BaseModel)
 

@@ -1,6 +1,6 @@
 """The public JSON shapes of the catalogue's read endpoints."""
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
@@ -15,9 +15,14 @@ from app.domain.vocabulary import (
     Position,
     Stance,
 )
-from app.schemas.base import StrictInput
+from app.schemas.base import ID_MAX, Cue, Description, Id, Name, Step, StrictInput, Tempo
 
 T = TypeVar("T")
+MAX_STEPS = 20
+MAX_CUES = 10
+MAX_EQUIPMENT_FILTERS = 30
+# One value of ?equipment=: an id, or several comma-separated.
+EquipmentFilter = Annotated[str, Field(max_length=1000)]
 
 
 class PublicModel(BaseModel):
@@ -151,7 +156,7 @@ class ExercisePublic(PublicModel):
     cues: list[str]
     defaults: DosagePublic = Field(description="Default acute variables.")
     body_region: str | None = Field(description="For Integrate exercises: lower_body, upper_body or total_body.")
-    for_compensations: list[str] = Field(description="For Integrate exercises: the compensations it re-trains.")
+    for_compensations: list[Id] = Field(description="For Integrate exercises: the compensations it re-trains.")
     source: str = Field(description="A citation, or `ours` for our own choice.")
 
 
@@ -167,7 +172,7 @@ class CompensationQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    assessment: str | None = Field(default=None, description="Only those of this assessment type.")
+    assessment: str | None = Field(default=None, max_length=ID_MAX, description="Only those of this assessment type.")
 
 
 class ExerciseQuery(BaseModel):
@@ -179,10 +184,12 @@ class ExerciseQuery(BaseModel):
     phase: PhaseName | None = Field(default=None, description="Only this phase.")
     muscle: str | None = Field(
         default=None,
+        max_length=ID_MAX,
         description="Only exercises serving this muscle (a group matches its members and a member its groups).",
     )
-    equipment: list[str] | None = Field(
+    equipment: list[EquipmentFilter] | None = Field(
         default=None,
+        max_length=MAX_EQUIPMENT_FILTERS,
         description="Equipment the user has (repeat or comma-separate ids); only exercises needing nothing else. "
         "An empty value means bodyweight only.",
     )
@@ -196,7 +203,7 @@ class DosageIn(StrictInput):
     sets: int = Field(ge=1, le=10)
     reps: int | None = Field(default=None, ge=1, le=100)
     hold_seconds: int | None = Field(default=None, ge=1, le=600)
-    tempo: str = Field(min_length=1, max_length=80)
+    tempo: Tempo
     rest_seconds: int = Field(ge=0, le=600)
 
 
@@ -229,12 +236,12 @@ class ExerciseCreate(StrictInput):
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXERCISE_EXAMPLE]})
 
-    slug: str = Field(pattern=r"^[a-z][a-z0-9_]{1,79}$", examples=["acme_banded_bridge"])
-    name: str = Field(min_length=1, max_length=160)
+    slug: str = Field(max_length=ID_MAX, pattern=r"^[a-z][a-z0-9_]{1,79}$", examples=["acme_banded_bridge"])
+    name: Name
     phase: PhaseName
-    modality: str = Field(max_length=32, description="One of the modalities the phase's shared exercises use.")
-    targets: list[str] = Field(min_length=1, max_length=10, description="Muscle ids.")
-    equipment: list[str] = Field(default=[], max_length=10, description="Equipment ids; [] for bodyweight.")
+    modality: Id = Field(description="One of the modalities the phase's shared exercises use.")
+    targets: list[Id] = Field(min_length=1, max_length=10, description="Muscle ids.")
+    equipment: list[Id] = Field(default=[], max_length=10, description="Equipment ids; [] for bodyweight.")
     level: int = Field(ge=1, le=3)
     unilateral: bool
     position: Position = Field(description="Where the body is during the exercise.")
@@ -246,11 +253,11 @@ class ExerciseCreate(StrictInput):
         max_length=10,
         description="Risk features it declares; those of its position, stance and effort are added for it.",
     )
-    regression: str | None = Field(default=None, description="An easier exercise of the same phase.")
-    progression: str | None = Field(default=None, description="A harder exercise of the same phase.")
-    description: str = Field(min_length=1, max_length=2000)
-    instructions: list[str] = Field(min_length=1, max_length=20)
-    cues: list[str] = Field(default=[], max_length=10)
+    regression: Id | None = Field(default=None, description="An easier exercise of the same phase.")
+    progression: Id | None = Field(default=None, description="A harder exercise of the same phase.")
+    description: Description = Field(min_length=1)
+    instructions: list[Step] = Field(min_length=1, max_length=MAX_STEPS, description="The steps, one line each.")
+    cues: list[Cue] = Field(default=[], max_length=MAX_CUES)
     defaults: DosageIn
     body_region: BodyRegion | None = None
-    for_compensations: list[str] = Field(default=[], max_length=20, description="Integrate: compensation ids.")
+    for_compensations: list[Id] = Field(default=[], max_length=20, description="Integrate: compensation ids.")

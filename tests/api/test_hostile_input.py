@@ -1,5 +1,6 @@
 """Malformed, oversized and hostile requests get clear 4xx problems; every answer carries security headers."""
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -10,6 +11,9 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.db.engine import make_engine
 from app.main import create_app
+from app.schemas.catalogue import EXERCISE_EXAMPLE
+from app.schemas.templates import EXAMPLE_MODES
+from app.services.accounts import create_key
 
 PROBLEM = "application/problem+json"
 SQUAT = {"type": "overhead_squat", "findings": [{"compensation": "knees_move_inward", "side": "bilateral"}]}
@@ -133,8 +137,6 @@ def test_failed_key_attempts_are_rate_limited_per_client(limited_client: TestCli
 
 def test_writes_get_503_with_retry_after_while_the_database_is_down(writable_settings: Settings) -> None:
     with TestClient(create_app(writable_settings)) as client:
-        from app.services.accounts import create_key
-
         engine = make_engine(writable_settings.database_url)
         key = create_key(engine, "downtime").key
         engine.dispose()
@@ -167,5 +169,128 @@ def test_the_failure_counter_works_in_memory_and_in_redis_for_several_workers(st
 def test_nul_characters_in_text_are_422_on_every_database(client: TestClient) -> None:
     body = {"assessments": [SQUAT], "screening": {"pain_locations": ["left\x00knee"]}}
     response = client.post("/v1/plans", json=body)
+    _refused(response, "screening.pain_locations.0", "U+0000")
+
+
+def _refused(response: Any, field: str, message: str) -> None:
     _problem(response, 422, "validation_error")
-    assert response.json()["errors"][0]["field"] == "screening.pain_locations"
+    errors = response.json()["errors"]
+    assert [e["field"] for e in errors] == [field], errors
+    assert message in errors[0]["message"], errors
+
+
+@pytest.fixture(scope="module")
+def write_key(writable_settings: Settings) -> str:
+    engine = make_engine(writable_settings.database_url)
+    key = create_key(engine, "hostile").key
+    engine.dispose()
+    return key
+
+
+def _exercise(slug: str, **changes: Any) -> dict[str, Any]:
+    return {**EXERCISE_EXAMPLE, "slug": slug, **changes}
+
+
+def _template_draft(**warm_up: Any) -> dict[str, Any]:
+    modes = copy.deepcopy(EXAMPLE_MODES)
+    modes["warm_up"] = {**modes["warm_up"], **warm_up}  # type: ignore[dict-item]
+    return {"modes": modes}
+
+
+OVERLONG_WRITES = [
+    ("/v1/exercises", _exercise("long_1", instructions=["x" * 501]), "instructions.0", "at most 500 characters"),
+    ("/v1/exercises", _exercise("long_2", instructions=["Stand."] * 21), "instructions", "at most 20 items"),
+    ("/v1/exercises", _exercise("long_3", cues=["x" * 201]), "cues.0", "at most 200 characters"),
+    ("/v1/exercises", _exercise("long_4", name="x" * 121), "name", "at most 120 characters"),
+    ("/v1/exercises", _exercise("long_5", description="x" * 1001), "description", "at most 1000 characters"),
+    ("/v1/exercises", _exercise("long_6", targets=["x" * 81]), "targets.0", "at most 80 characters"),
+    ("/v1/plan-templates", {"slug": "long_t", "title": "x" * 121}, "title", "at most 120 characters"),
+    ("/v1/plan-templates", {"slug": "long_t", "title": "T", "description": "x" * 1001}, "description", "at most 1000"),
+    (
+        "/v1/plan-templates/hostile_t/versions",
+        _template_draft(frequency_per_week="x" * 61),
+        "modes.warm_up.frequency_per_week",
+        "at most 60 characters",
+    ),
+    (
+        "/v1/plans",
+        {"assessments": [SQUAT], "screening": {"pain_locations": ["x" * 101]}},
+        "screening.pain_locations.0",
+        "at most 100 characters",
+    ),
+    (
+        "/v1/plans",
+        {"assessments": [SQUAT], "screening": {"pain_locations": ["knee"] * 11}},
+        "screening.pain_locations",
+        "at most 10 items",
+    ),
+    (
+        "/v1/analyses",
+        {"assessments": [SQUAT], "screening": {"conditions": ["x" * 81]}},
+        "screening.conditions.0",
+        "at most 80 characters",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field", "message"), OVERLONG_WRITES)
+def test_every_write_refuses_text_and_lists_over_their_documented_maximum(
+    writable_client: TestClient, write_key: str, path: str, body: dict[str, Any], field: str, message: str
+) -> None:
+    _refused(writable_client.post(path, json=body, headers={"X-API-Key": write_key}), field, message)
+
+
+def test_an_exercise_at_every_maximum_is_accepted(writable_client: TestClient, write_key: str) -> None:
+    longest = _exercise(
+        "hostile_longest",
+        name="N" * 120,
+        description="D" * 1000,
+        instructions=["S" * 500] * 20,
+        cues=["C" * 200] * 10,
+    )
+    created = writable_client.post("/v1/exercises", json=longest, headers={"X-API-Key": write_key})
+    assert created.status_code == 201, created.text
+    assert created.json()["instructions"] == ["S" * 500] * 20
+
+
+HIDDEN = [
+    ("\n", "U+000A"),
+    ("\t", "U+0009"),
+    ("\x1b[2J", "U+001B"),
+    ("\x85", "U+0085"),
+    ("\u2028", "U+2028"),
+    ("\u202e", "U+202E"),
+    ("\u2066", "U+2066"),
+]
+
+
+@pytest.mark.parametrize(("character", "named"), HIDDEN, ids=[named for _, named in HIDDEN])
+def test_control_and_bidi_override_characters_are_refused_naming_the_field(
+    writable_client: TestClient, write_key: str, character: str, named: str
+) -> None:
+    auth = {"X-API-Key": write_key}
+    writes = [
+        ("/v1/exercises", _exercise("hidden_ex", name=f"Bridge{character}"), "name"),
+        ("/v1/exercises", _exercise("hidden_ex", instructions=["Lie down.", f"Lift{character}"]), "instructions.1"),
+        ("/v1/exercises", _exercise("hidden_ex", cues=[f"Ribs{character}down"]), "cues.0"),
+        ("/v1/plan-templates", {"slug": "hidden_t", "title": f"Acme{character}"}, "title"),
+        (
+            "/v1/plans",
+            {"assessments": [SQUAT], "screening": {"pain_locations": [f"knee{character}"]}},
+            "screening.pain_locations.0",
+        ),
+    ]
+    for path, body, field in writes:
+        _refused(writable_client.post(path, json=body, headers=auth), field, named)
+    if character != "\n":  # a description may hold paragraphs
+        body = {"slug": "hidden_t", "title": "T", "description": f"One.{character}Two."}
+        _refused(writable_client.post("/v1/plan-templates", json=body, headers=auth), "description", named)
+
+
+def test_descriptions_may_hold_paragraphs_and_names_may_hold_direction_marks(
+    writable_client: TestClient, write_key: str
+) -> None:
+    body = _exercise("marked_ex", name="\u05d2\u05e9\u05e8 \u200f2", description="First.\n\nSecond.")
+    created = writable_client.post("/v1/exercises", json=body, headers={"X-API-Key": write_key})
+    assert created.status_code == 201, created.text
+    assert created.json()["description"] == "First.\n\nSecond."
