@@ -294,3 +294,22 @@ def test_descriptions_may_hold_paragraphs_and_names_may_hold_direction_marks(
     created = writable_client.post("/v1/exercises", json=body, headers={"X-API-Key": write_key})
     assert created.status_code == 201, created.text
     assert created.json()["description"] == "First.\n\nSecond."
+
+
+def test_a_batch_whose_answer_would_pass_the_cap_is_refused_saying_how_many_fit(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        one_plan = len(client.post("/v1/plans", json={"assessments": [SQUAT]}).content)
+    capped = settings.model_copy(update={"max_batch_answer_bytes": one_plan * 5 // 2})
+    with TestClient(create_app(capped)) as client:
+        two = client.post("/v1/plans/batch", json={"requests": [{"assessments": [SQUAT]}] * 2})
+        assert two.status_code == 200 and [r["status"] for r in two.json()["results"]] == [200, 200]
+        three = client.post("/v1/plans/batch", json={"requests": [{"assessments": [SQUAT]}] * 3})
+        _problem(three, 422, "batch_answer_too_large")
+        assert three.json()["errors"] == [
+            {"field": "requests", "message": "send at most 2 requests like these per batch"}
+        ]
+    alone = settings.model_copy(update={"max_batch_answer_bytes": one_plan - 1})
+    with TestClient(create_app(alone)) as client:
+        single = client.post("/v1/plans/batch", json={"requests": [{"assessments": [SQUAT]}]})
+        _problem(single, 422, "batch_answer_too_large")
+        assert "on its own to POST /v1/plans" in single.json()["detail"]
