@@ -5,6 +5,7 @@ from collections.abc import Collection, Iterable
 import orjson
 
 from app.domain.catalogue import Catalogue
+from app.domain.errors import shown
 from app.domain.model import Exercise, Muscle, Phase, Role
 from app.errors import InvalidFilter, NotFound
 from app.schemas.catalogue import (
@@ -26,13 +27,13 @@ from app.services.bytecache import ByteBudgetCache
 
 def _require(kind: str, slug: str, known: Iterable[str]) -> None:
     if slug not in known:
-        raise NotFound(f"no {kind} '{slug}'")
+        raise NotFound(f"no {kind} '{shown(slug)}'")
 
 
 def _check_filter(name: str, value: str, known: Collection[str]) -> None:
     if value not in known:
         raise InvalidFilter(
-            f"unknown {name} '{value}'",
+            f"unknown {name} '{shown(value)}'",
             errors=[FieldError(field=name, message="unknown id")],
             allowed=sorted(known),
         )
@@ -149,7 +150,7 @@ def _exercise_fragment(catalogue: Catalogue, exercise: Exercise) -> orjson.Fragm
 def get_exercise(catalogue: Catalogue, slug: str, tenant: str | None = None) -> ExercisePublic:
     exercise = catalogue.exercise(slug, tenant)
     if exercise is None:
-        raise NotFound(f"no exercise '{slug}'")
+        raise NotFound(f"no exercise '{shown(slug)}'")
     return exercise_public(exercise)
 
 

@@ -313,3 +313,40 @@ def test_a_batch_whose_answer_would_pass_the_cap_is_refused_saying_how_many_fit(
         single = client.post("/v1/plans/batch", json={"requests": [{"assessments": [SQUAT]}]})
         _problem(single, 422, "batch_answer_too_large")
         assert "on its own to POST /v1/plans" in single.json()["detail"]
+
+
+LONG_ID = "q" * 80
+UNKNOWN_IDS = [
+    ("POST", "/v1/plans", {"assessments": [SQUAT], "screening": {"conditions": [LONG_ID]}}, "unknown_condition"),
+    ("POST", "/v1/plans", {"assessments": [SQUAT], "preferences": {"equipment": [LONG_ID]}}, "unknown_equipment"),
+    ("POST", "/v1/analyses", {"assessments": [SQUAT], "ruleset": LONG_ID}, "unknown_ruleset"),
+    (
+        "POST",
+        "/v1/plans",
+        {"assessments": [{"type": "overhead_squat", "findings": [{"compensation": LONG_ID}]}]},
+        "unknown_compensation",
+    ),
+    ("POST", "/v1/exercises", _exercise("echo_ex", targets=[LONG_ID]), "invalid_exercise"),
+    ("POST", "/v1/exercises", _exercise("echo_ex", regression=LONG_ID), "invalid_exercise"),
+    ("GET", f"/v1/exercises?muscle={LONG_ID}", None, "invalid_filter"),
+    ("GET", f"/v1/exercises/{LONG_ID}", None, "not_found"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "code"), UNKNOWN_IDS)
+def test_an_unknown_value_is_quoted_once_and_shortened(
+    writable_client: TestClient, write_key: str, method: str, path: str, body: Any, code: str
+) -> None:
+    answer = writable_client.request(method, path, json=body, headers={"X-API-Key": write_key})
+    assert answer.status_code in (404, 422) and answer.json()["code"] == code, answer.text
+    assert answer.text.count("q" * 64 + "\u2026") == 1, answer.text
+    assert "q" * 65 not in answer.text
+
+
+def test_pain_locations_at_their_maximum_reach_the_referral_once(client: TestClient) -> None:
+    places = [f"{side} {'x' * 90}"[:100] for side in "abcdefghij"]
+    answer = client.post(
+        "/v1/plans", json={"assessments": [SQUAT], "screening": {"current_pain": True, "pain_locations": places}}
+    )
+    assert answer.status_code == 200 and answer.json()["status"] == "referral"
+    assert [answer.text.count(place) for place in places] == [1] * 10  # in the reason the clinician reads
