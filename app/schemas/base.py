@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
@@ -77,6 +77,19 @@ Tempo = Annotated[str, Field(min_length=1, max_length=TEMPO_MAX), SINGLE_LINE]
 Phrase = Annotated[str, Field(min_length=1, max_length=PHRASE_MAX), SINGLE_LINE]
 Description = Annotated[str, Field(max_length=DESCRIPTION_MAX), PARAGRAPHS]
 """Descriptions alone may hold newlines (LF), between paragraphs."""
+
+
+def _plain_digits(value: object) -> object:
+    # Lax int parsing reads "1_0" as 10 and also " 1", "+1" and "1.0": a URL names a number one way only.
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]+", value):
+        raise PydanticCustomError("plain_integer", "give a whole number in plain decimal digits (0-9), e.g. 3")
+    return value
+
+
+# An integer of a path or query string: plain ASCII decimal digits only. Where its bounds cannot be the field's
+# own (in a union, a path parameter), put them first: Annotated[int, Field(ge=1), PLAIN_DIGITS].
+PLAIN_DIGITS = BeforeValidator(_plain_digits)
+PlainInt = Annotated[int, PLAIN_DIGITS]
 
 
 class StrictInput(BaseModel):

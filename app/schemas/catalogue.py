@@ -15,7 +15,7 @@ from app.domain.vocabulary import (
     Position,
     Stance,
 )
-from app.schemas.base import ID_MAX, Cue, Description, Id, Name, Step, StrictInput, Tempo
+from app.schemas.base import ID_MAX, PLAIN_DIGITS, Cue, Description, Id, Name, PlainInt, Step, StrictInput, Tempo
 
 T = TypeVar("T")
 MAX_STEPS = 20
@@ -193,10 +193,12 @@ class ExerciseQuery(BaseModel):
         description="Equipment the user has (repeat or comma-separate ids); only exercises needing nothing else. "
         "An empty value means bodyweight only.",
     )
-    level: int | None = Field(default=None, ge=1, le=3, description="Only this level (1-3).")
+    level: Annotated[int, Field(ge=1, le=3), PLAIN_DIGITS] | None = Field(
+        default=None, description="Only this level (1-3)."
+    )
     q: str | None = Field(default=None, max_length=100, description="Text search in name, description and cues.")
-    limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
+    limit: PlainInt = Field(default=50, ge=1, le=200)
+    offset: PlainInt = Field(default=0, ge=0, le=1_000_000)
 
 
 class DosageIn(StrictInput):

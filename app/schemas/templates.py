@@ -9,7 +9,7 @@ from pydantic.config import JsonDict
 from app.domain.model import PHASE_ORDER, Phase
 from app.domain.templates import dose_problem
 from app.domain.vocabulary import PhaseName, TemplateStatus
-from app.schemas.base import SINGLE_LINE, Description, Name, StrictInput, Tempo
+from app.schemas.base import SINGLE_LINE, Description, Name, PlainInt, StrictInput, Tempo
 
 Slug = str
 
@@ -114,6 +114,15 @@ class DraftUpdate(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"modes": EXAMPLE_MODES}]})
 
     modes: TemplateModes
+
+
+class DiffQuery(BaseModel):
+    """The two versions GET /v1/plan-templates/{slug}/diff compares; each given once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_version: PlainInt = Field(alias="from", ge=1, le=1_000_000, description="The older version.")
+    to_version: PlainInt = Field(alias="to", ge=1, le=1_000_000, description="The newer version.")
 
 
 class VersionSummary(BaseModel):

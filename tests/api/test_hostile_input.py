@@ -350,3 +350,37 @@ def test_pain_locations_at_their_maximum_reach_the_referral_once(client: TestCli
     )
     assert answer.status_code == 200 and answer.json()["status"] == "referral"
     assert [answer.text.count(place) for place in places] == [1] * 10  # in the reason the clinician reads
+
+
+@pytest.mark.parametrize("version", ["1_0", "+1", " 1", "1.0", "1e1", "\u0661"])
+def test_a_version_in_the_path_is_plain_digits_or_422(client: TestClient, version: str) -> None:
+    answer = client.get(f"/v1/plan-templates/nasm_cex_standard/versions/{quote(version)}")
+    _refused(answer, "path.version", "plain decimal digits")
+    assert client.get("/v1/plan-templates/nasm_cex_standard/versions/1").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("/v1/plan-templates/nasm_cex_standard/diff?from=1&from=2&to=2", "query.from"),
+        ("/v1/plan-templates/nasm_cex_standard/diff?from=1&to=2&to=1", "query.to"),
+        ("/v1/plan-templates/nasm_cex_standard/diff?from=1_0&to=2", "query.from"),
+        ("/v1/plan-templates/nasm_cex_standard/diff?from=1&to=2&form=1", "query.form"),
+        ("/v1/exercises?limit=1_0", "query.limit"),
+        ("/v1/exercises?level=+1", "query.level"),
+        ("/v1/exercises?phase=inhibit&phase=activate", "query.phase"),
+        ("/v1/exercises?muscle=gluteus_medius&muscle=adductors", "query.muscle"),
+        ("/v1/exercises?q=a&q=b", "query.q"),
+        ("/v1/exercises?offset=0&offset=50", "query.offset"),
+    ],
+)
+def test_a_single_valued_query_parameter_is_given_once_in_plain_digits(
+    client: TestClient, query: str, field: str
+) -> None:
+    _refused(client.get(query), field, "")
+
+
+def test_the_diff_still_compares_two_versions(client: TestClient) -> None:
+    diff = client.get("/v1/plan-templates/extended_holds/diff?from=1&to=1")
+    assert diff.status_code == 200, diff.text
+    assert diff.json()["from_version"] == 1 and diff.json()["changes"] == []
