@@ -1,11 +1,12 @@
 """The base of every request body: strict types, no unknown fields, and bounded, printable text.
 
-Every string a request may carry is one of the text types below, so each has a documented maximum length and
-none can hold characters that hide or rewrite what a reader sees:
+Every string a request body may carry is one of the text types below (or a slug, whose pattern admits only
+a-z, 0-9 and _), so each has a documented maximum length and none can hold characters that hide or rewrite what
+a reader sees (tests/api/test_openapi.py checks the spec for any that escaped):
 
 - C0 and C1 control characters (NUL, tab, newline, escape, ...) and DEL: no store of ours can hold a NUL, and a
   name or a step that carries a newline or an escape sequence breaks the lines and terminals it is shown in.
-  `Paragraphs` (descriptions) alone may hold a newline (LF), to separate paragraphs; never CR or tab.
+  A `Description` alone may hold a newline (LF), to separate paragraphs; never CR or tab.
 - Unicode line and paragraph separators (U+2028, U+2029), refused wherever a newline is.
 - Unicode bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they reorder what is
   displayed ("Trojan Source"), so a name could read differently from what is stored. The left-to-right and
