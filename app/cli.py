@@ -171,13 +171,21 @@ def _engine() -> "Engine":
 
 @apikey.command("create")
 def apikey_create(
-    tenant: Annotated[str, typer.Option(help="The gym or app the key belongs to (created if new).")],
+    tenant: Annotated[
+        str,
+        typer.Option(help="The gym or app the key belongs to (created if new): a slug such as acme_gym, not shared."),
+    ],
     read_only: Annotated[bool, typer.Option("--read-only", help="The key may read but not write.")] = False,
 ) -> None:
     """Create a key for a tenant and print it once: store it now, it cannot be shown again."""
+    from app.errors import InvalidInput
     from app.services.accounts import create_key
 
-    issued = create_key(_engine(), tenant, read_only=read_only)
+    try:
+        issued = create_key(_engine(), tenant, read_only=read_only)
+    except InvalidInput as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(1) from error
     typer.echo(issued.key)
     typer.echo(
         f"tenant {issued.tenant}, prefix {issued.prefix}, {'read-only' if read_only else 'read-write'}", err=True

@@ -31,6 +31,13 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="How often each worker checks the database for a newer catalogue."
     )
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Larger request bodies get 413.")
+    max_batch_answer_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        gt=0,
+        description="The most the plans of one POST /v1/plans/batch answer may take; past it the batch gets 422 "
+        "`batch_answer_too_large`, asking for fewer requests. A worker holds the whole answer in memory while it "
+        "sends it: 100 typical plans are about 4 MB, a quarter of the default.",
+    )
     key_cache_seconds: float = Field(
         default=1.0,
         ge=0,

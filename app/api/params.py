@@ -5,10 +5,16 @@ from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from fastapi import Path, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-SlugPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,79}$", description="An id: lowercase letters, digits, _.")]
-VersionPath = Annotated[int, Path(ge=1, le=1_000_000, description="A version number.")]
+from app.schemas.base import PLAIN_DIGITS
+
+SlugPath = Annotated[
+    str, Path(max_length=80, pattern=r"^[a-z][a-z0-9_]{0,79}$", description="An id: lowercase letters, digits, _.")
+]
+VersionPath = Annotated[
+    Annotated[int, Field(ge=1, le=1_000_000), PLAIN_DIGITS], Path(description="A version number (digits only).")
+]
 QueryModel = TypeVar("QueryModel", bound=BaseModel)
 
 
@@ -39,7 +45,7 @@ def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
 
 def query_model(model: type[QueryModel]) -> Callable[[Request], Awaitable[QueryModel]]:
     """A dependency giving the request's query string as `model` (422 naming `query.<field>` when invalid)."""
-    lists = {name for name, field in model.model_fields.items() if _is_list(field.annotation)}
+    lists = {field.alias or name for name, field in model.model_fields.items() if _is_list(field.annotation)}
 
     async def parse(request: Request) -> QueryModel:
         values: dict[str, Any] = {}

@@ -64,10 +64,19 @@ async def create_plan(http: Request, caller: CallerDep, request: PlanRequest) ->
     responses=_documented(BatchResponse, "One result per request, in order."),
 )
 async def create_plans(http: Request, caller: CallerDep, batch: BatchRequest) -> Response:
-    """Each request is answered on its own, in order: a bad one gets its problem without failing the others."""
+    """Each request is answered on its own, in order: a bad one gets its problem without failing the others.
+
+    The plans of one answer may take at most 16 MiB (the server's CEPLAN_MAX_BATCH_ANSWER_BYTES); a batch past
+    that gets 422 `batch_answer_too_large`, saying how many such requests fit in one batch."""
     limits = await spend_plans(http, caller.principal, len(batch.requests))
     # Up to 100 plans take a while: plan them off the event loop, so other requests keep being read and answered.
-    content, statuses = await run_in_threadpool(service.make_batch, caller.catalogue, batch.requests, caller.tenant)
+    content, statuses = await run_in_threadpool(
+        service.make_batch,
+        caller.catalogue,
+        batch.requests,
+        caller.tenant,
+        max_answer_bytes=http.app.state.settings.max_batch_answer_bytes,
+    )
     for status in statuses:
         count_plan(http, status)
     return _json(content, caller.catalogue, limits)

@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from sqlalchemy import Engine
 
 from app.api.auth import ReaderDep, WriterDep
 from app.api.deps import IdempotencyDep, get_store, say_if_replayed
-from app.api.params import SlugPath, VersionPath
+from app.api.params import SlugPath, VersionPath, query_model, query_parameters
 from app.api.responses import BODY, problems
 from app.schemas.templates import (
+    DiffQuery,
     DraftCreate,
     DraftUpdate,
     TemplateCreate,
@@ -160,13 +161,17 @@ def retire_plan_template_version(
     return _changed(request, response, principal, changed, idempotency)
 
 
-@router.get("/{slug}/diff", summary="Compare two versions", responses=problems(401, 404, 422))
+@router.get(
+    "/{slug}/diff",
+    summary="Compare two versions",
+    responses=problems(401, 404, 422),
+    openapi_extra=query_parameters(DiffQuery),
+)
 def diff_plan_template_versions(
     request: Request,
     principal: ReaderDep,
     slug: SlugPath,
-    from_version: Annotated[int, Query(alias="from", ge=1, le=1_000_000)],
-    to_version: Annotated[int, Query(alias="to", ge=1, le=1_000_000)],
+    query: Annotated[DiffQuery, Depends(query_model(DiffQuery))],
 ) -> TemplateDiff:
     """Every acute variable that differs between the two versions."""
-    return service.diff(_engine(request), slug, from_version, to_version, principal)
+    return service.diff(_engine(request), slug, query.from_version, query.to_version, principal)

@@ -1,6 +1,6 @@
 """The public JSON shapes of the catalogue's read endpoints."""
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
@@ -15,9 +15,16 @@ from app.domain.vocabulary import (
     Position,
     Stance,
 )
-from app.schemas.base import StrictInput
+from app.schemas.base import ID_MAX, PLAIN_DIGITS, Cue, Description, Id, Name, PlainInt, Step, StrictInput, Tempo
 
 T = TypeVar("T")
+MAX_STEPS = 20
+MAX_CUES = 10
+# ?equipment= may repeat, and each value may list several ids with commas (all eleven ids of the seed take 140
+# characters). The bounds keep the longest valid URL (each character percent-encoded as four UTF-8 bytes) about
+# 41 KB, under the 64 KB request line the server reads: past that it answers 400 before the API sees it.
+MAX_EQUIPMENT_FILTERS = 16
+EquipmentFilter = Annotated[str, Field(max_length=200)]
 
 
 class PublicModel(BaseModel):
@@ -151,7 +158,7 @@ class ExercisePublic(PublicModel):
     cues: list[str]
     defaults: DosagePublic = Field(description="Default acute variables.")
     body_region: str | None = Field(description="For Integrate exercises: lower_body, upper_body or total_body.")
-    for_compensations: list[str] = Field(description="For Integrate exercises: the compensations it re-trains.")
+    for_compensations: list[Id] = Field(description="For Integrate exercises: the compensations it re-trains.")
     source: str = Field(description="A citation, or `ours` for our own choice.")
 
 
@@ -167,7 +174,7 @@ class CompensationQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    assessment: str | None = Field(default=None, description="Only those of this assessment type.")
+    assessment: str | None = Field(default=None, max_length=ID_MAX, description="Only those of this assessment type.")
 
 
 class ExerciseQuery(BaseModel):
@@ -179,24 +186,28 @@ class ExerciseQuery(BaseModel):
     phase: PhaseName | None = Field(default=None, description="Only this phase.")
     muscle: str | None = Field(
         default=None,
+        max_length=ID_MAX,
         description="Only exercises serving this muscle (a group matches its members and a member its groups).",
     )
-    equipment: list[str] | None = Field(
+    equipment: list[EquipmentFilter] | None = Field(
         default=None,
+        max_length=MAX_EQUIPMENT_FILTERS,
         description="Equipment the user has (repeat or comma-separate ids); only exercises needing nothing else. "
         "An empty value means bodyweight only.",
     )
-    level: int | None = Field(default=None, ge=1, le=3, description="Only this level (1-3).")
+    level: Annotated[int, Field(ge=1, le=3), PLAIN_DIGITS] | None = Field(
+        default=None, description="Only this level (1-3)."
+    )
     q: str | None = Field(default=None, max_length=100, description="Text search in name, description and cues.")
-    limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
+    limit: PlainInt = Field(default=50, ge=1, le=200)
+    offset: PlainInt = Field(default=0, ge=0, le=1_000_000)
 
 
 class DosageIn(StrictInput):
     sets: int = Field(ge=1, le=10)
     reps: int | None = Field(default=None, ge=1, le=100)
     hold_seconds: int | None = Field(default=None, ge=1, le=600)
-    tempo: str = Field(min_length=1, max_length=80)
+    tempo: Tempo
     rest_seconds: int = Field(ge=0, le=600)
 
 
@@ -229,12 +240,12 @@ class ExerciseCreate(StrictInput):
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXERCISE_EXAMPLE]})
 
-    slug: str = Field(pattern=r"^[a-z][a-z0-9_]{1,79}$", examples=["acme_banded_bridge"])
-    name: str = Field(min_length=1, max_length=160)
+    slug: str = Field(max_length=ID_MAX, pattern=r"^[a-z][a-z0-9_]{1,79}$", examples=["acme_banded_bridge"])
+    name: Name
     phase: PhaseName
-    modality: str = Field(max_length=32, description="One of the modalities the phase's shared exercises use.")
-    targets: list[str] = Field(min_length=1, max_length=10, description="Muscle ids.")
-    equipment: list[str] = Field(default=[], max_length=10, description="Equipment ids; [] for bodyweight.")
+    modality: Id = Field(description="One of the modalities the phase's shared exercises use.")
+    targets: list[Id] = Field(min_length=1, max_length=10, description="Muscle ids.")
+    equipment: list[Id] = Field(default=[], max_length=10, description="Equipment ids; [] for bodyweight.")
     level: int = Field(ge=1, le=3)
     unilateral: bool
     position: Position = Field(description="Where the body is during the exercise.")
@@ -246,11 +257,11 @@ class ExerciseCreate(StrictInput):
         max_length=10,
         description="Risk features it declares; those of its position, stance and effort are added for it.",
     )
-    regression: str | None = Field(default=None, description="An easier exercise of the same phase.")
-    progression: str | None = Field(default=None, description="A harder exercise of the same phase.")
-    description: str = Field(min_length=1, max_length=2000)
-    instructions: list[str] = Field(min_length=1, max_length=20)
-    cues: list[str] = Field(default=[], max_length=10)
+    regression: Id | None = Field(default=None, description="An easier exercise of the same phase.")
+    progression: Id | None = Field(default=None, description="A harder exercise of the same phase.")
+    description: Description = Field(min_length=1)
+    instructions: list[Step] = Field(min_length=1, max_length=MAX_STEPS, description="The steps, one line each.")
+    cues: list[Cue] = Field(default=[], max_length=MAX_CUES)
     defaults: DosageIn
     body_region: BodyRegion | None = None
-    for_compensations: list[str] = Field(default=[], max_length=20, description="Integrate: compensation ids.")
+    for_compensations: list[Id] = Field(default=[], max_length=20, description="Integrate: compensation ids.")

@@ -5,22 +5,22 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from app.domain.vocabulary import Activity, AssessmentType, Modality, Mode, PhaseName, Position
-from app.schemas.base import StrictInput
+from app.schemas.base import Id, Phrase, StrictInput
 from app.schemas.problem import Problem
 
 Side = Literal["left", "right", "bilateral"]
 MAX_ASSESSMENTS = 5
 MAX_FINDINGS = 30
 MAX_CONDITIONS = 40
+MAX_PLACES = 10  # pain locations, and injuries
+MAX_EQUIPMENT = 30
 MAX_BATCH = 100
 # Batch items are validated one by one (a bad one gets its own problem), so the schema types them loosely.
 BATCH_ITEM = "A plan request: the body of POST /v1/plans (PlanRequest)."
 
 
 class FindingIn(StrictInput):
-    compensation: str = Field(
-        max_length=64, description="Compensation id (see GET /v1/compensations).", examples=["knees_move_inward"]
-    )
+    compensation: Id = Field(description="Compensation id (see GET /v1/compensations).", examples=["knees_move_inward"])
     side: Side | None = Field(
         default=None,
         description="left, right, bilateral, or null (counts as both sides). "
@@ -35,7 +35,7 @@ class AssessmentIn(StrictInput):
 
 class InjuryIn(StrictInput):
     kind: Literal["injury", "surgery"]
-    location: str = Field(min_length=1, max_length=100, description="Where, in words (e.g. `left knee`).")
+    location: Phrase = Field(description="Where, in words (e.g. `left knee`).")
     weeks_ago: int = Field(ge=0, le=5200, description="How long ago, in weeks.")
 
 
@@ -46,17 +46,17 @@ class PregnancyIn(StrictInput):
 
 class ScreeningIn(StrictInput):
     current_pain: bool = Field(default=False, description="Pain now or during the assessment: refers on.")
-    pain_locations: list[str] = Field(default=[], max_length=10, description="Where it hurts, in words.")
+    pain_locations: list[Phrase] = Field(default=[], max_length=MAX_PLACES, description="Where it hurts, in words.")
     numbness: bool = Field(default=False, description="Numbness or tingling: refers on.")
-    injuries: list[InjuryIn] = Field(default=[], max_length=10, description="Injuries and surgeries, any age.")
+    injuries: list[InjuryIn] = Field(default=[], max_length=MAX_PLACES, description="Injuries and surgeries, any age.")
     pregnancy: PregnancyIn | None = None
-    conditions: list[str] = Field(
+    conditions: list[Id] = Field(
         default=[], max_length=MAX_CONDITIONS, description="Condition ids of GET /v1/conditions."
     )
 
 
 class TemplateChoiceIn(StrictInput):
-    slug: str = Field(max_length=64, examples=["nasm_cex_standard"])
+    slug: Id = Field(examples=["nasm_cex_standard"])
     version: int | None = Field(
         default=None, ge=1, le=1_000_000, description="Pin a version; default the latest published."
     )
@@ -65,9 +65,9 @@ class TemplateChoiceIn(StrictInput):
 class PreferencesIn(StrictInput):
     mode: Mode = "standalone"
     session_minutes: int | None = Field(default=None, ge=5, le=180, description="Time budget; none for no limit.")
-    equipment: list[str] | None = Field(
+    equipment: list[Id] | None = Field(
         default=None,
-        max_length=30,
+        max_length=MAX_EQUIPMENT,
         description="Equipment ids the client has (GET /v1/equipment). Omitted: a full gym. []: bodyweight only.",
     )
     level: int | None = Field(
@@ -91,7 +91,7 @@ class LifestyleIn(StrictInput):
 
 class PlanRequest(StrictInput):
     assessments: list[AssessmentIn] = Field(min_length=1, max_length=MAX_ASSESSMENTS)
-    ruleset: str | None = Field(default=None, max_length=64, description="Ruleset id; default `nasm_ces_2011`.")
+    ruleset: Id | None = Field(default=None, description="Ruleset id; default `nasm_ces_2011`.")
     screening: ScreeningIn | None = Field(
         default=None,
         description="The health intake. Omitted: the plan says first that nothing was screened "

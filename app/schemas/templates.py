@@ -1,7 +1,7 @@
 """The public contract of plan templates: versions, lifecycle and diffs."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.config import JsonDict
@@ -9,7 +9,7 @@ from pydantic.config import JsonDict
 from app.domain.model import PHASE_ORDER, Phase
 from app.domain.templates import dose_problem
 from app.domain.vocabulary import PhaseName, TemplateStatus
-from app.schemas.base import StrictInput
+from app.schemas.base import SINGLE_LINE, Description, Name, PlainInt, StrictInput, Tempo
 
 Slug = str
 
@@ -48,22 +48,26 @@ EXAMPLE_MODES: JsonDict = {"standalone": _example_mode(5), "warm_up": _example_m
 
 class PhaseVariables(StrictInput):
     phase: PhaseName
-    modality: str = Field(max_length=32, description="The technique these numbers are for (e.g. `smr`).")
+    modality: Annotated[str, Field(min_length=1, max_length=32), SINGLE_LINE] = Field(
+        description="The technique these numbers are for (e.g. `smr`)."
+    )
     sets: int = Field(ge=1, le=10)
     reps: int | None = Field(default=None, ge=1, le=100, description="Activate and Integrate.")
     hold_seconds: int | None = Field(default=None, ge=1, le=600, description="Inhibit and Lengthen.")
-    tempo: str = Field(min_length=1, max_length=80)
+    tempo: Tempo
     seconds_per_rep: int = Field(default=0, ge=0, le=60, description="For the time estimate of rep-based work.")
     rest_seconds: int = Field(ge=0, le=600)
     max_exercises: int = Field(ge=0, le=20, description="The most exercises of this phase in a plan.")
 
 
 class ModeVariables(StrictInput):
-    frequency_per_week: str = Field(min_length=1, max_length=60, examples=["3-7"])
+    frequency_per_week: Annotated[str, Field(min_length=1, max_length=60), SINGLE_LINE] = Field(examples=["3-7"])
     reassess_after_weeks: int = Field(ge=1, le=52)
     transition_seconds: int = Field(ge=0, le=300, description="Set-up time counted per exercise.")
     phases: list[PhaseVariables] = Field(
-        description="The four phases, in the order inhibit, lengthen, activate, integrate."
+        min_length=len(PHASE_ORDER),
+        max_length=len(PHASE_ORDER),
+        description="The four phases, in the order inhibit, lengthen, activate, integrate.",
     )
 
     @field_validator("phases")
@@ -94,9 +98,9 @@ class TemplateCreate(StrictInput):
         }
     )
 
-    slug: Slug = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$", examples=["acme_warm_up"])
-    title: str = Field(min_length=1, max_length=120)
-    description: str = Field(default="", max_length=2000)
+    slug: Slug = Field(max_length=64, pattern=r"^[a-z][a-z0-9_]{1,63}$", examples=["acme_warm_up"])
+    title: Name
+    description: Description = ""
 
 
 class DraftCreate(StrictInput):
@@ -110,6 +114,15 @@ class DraftUpdate(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"modes": EXAMPLE_MODES}]})
 
     modes: TemplateModes
+
+
+class DiffQuery(BaseModel):
+    """The two versions GET /v1/plan-templates/{slug}/diff compares; each given once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_version: PlainInt = Field(alias="from", ge=1, le=1_000_000, description="The older version.")
+    to_version: PlainInt = Field(alias="to", ge=1, le=1_000_000, description="The newer version.")
 
 
 class VersionSummary(BaseModel):

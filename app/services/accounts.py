@@ -1,17 +1,45 @@
 """API keys: issue, revoke, and authenticate a presented key."""
 
+import re
+
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.db import accounts
 from app.db.accounts import IssuedKey, Principal
 from app.db.engine import session_scope
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, InvalidInput, Unauthorized
 
-__all__ = ["IssuedKey", "Principal", "authenticate", "create_key", "key_prefix", "require_writer", "revoke_key"]
+__all__ = [
+    "IssuedKey",
+    "Principal",
+    "authenticate",
+    "check_tenant_name",
+    "create_key",
+    "key_prefix",
+    "require_writer",
+    "revoke_key",
+]
+
+
+# A tenant's name is a slug, as the ids of what it owns are. "shared" is the word anonymous answers use where a
+# tenant's name goes (their ETags), so a tenant of that name would share their cached copies.
+TENANT_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,63}")
+RESERVED_TENANTS = frozenset({"shared"})
+
+
+def check_tenant_name(name: str) -> None:
+    if not TENANT_PATTERN.fullmatch(name):
+        raise InvalidInput(
+            f"tenant name {name!r} is not a slug: 2-64 lowercase letters, digits or _, starting with a letter",
+            code="invalid_tenant",
+        )
+    if name in RESERVED_TENANTS:
+        raise InvalidInput(f"tenant name {name!r} is reserved; choose another", code="invalid_tenant")
 
 
 def create_key(engine: Engine, tenant: str, *, read_only: bool = False) -> IssuedKey:
+    check_tenant_name(tenant)
     with session_scope(engine) as session:
         return accounts.create_key(session, tenant, read_only=read_only)
 

@@ -1,12 +1,11 @@
 """Read operations on the catalogue: filtering, paging and shaping the snapshot for the API."""
 
-import threading
 from collections.abc import Collection, Iterable
 
 import orjson
-from cachetools import LRUCache
 
 from app.domain.catalogue import Catalogue
+from app.domain.errors import shown
 from app.domain.model import Exercise, Muscle, Phase, Role
 from app.errors import InvalidFilter, NotFound
 from app.schemas.catalogue import (
@@ -23,17 +22,18 @@ from app.schemas.catalogue import (
     RulesetSummary,
 )
 from app.schemas.problem import FieldError
+from app.services.bytecache import ByteBudgetCache
 
 
 def _require(kind: str, slug: str, known: Iterable[str]) -> None:
     if slug not in known:
-        raise NotFound(f"no {kind} '{slug}'")
+        raise NotFound(f"no {kind} '{shown(slug)}'")
 
 
 def _check_filter(name: str, value: str, known: Collection[str]) -> None:
     if value not in known:
         raise InvalidFilter(
-            f"unknown {name} '{value}'",
+            f"unknown {name} '{shown(value)}'",
             errors=[FieldError(field=name, message="unknown id")],
             allowed=sorted(known),
         )
@@ -150,7 +150,7 @@ def _exercise_fragment(catalogue: Catalogue, exercise: Exercise) -> orjson.Fragm
 def get_exercise(catalogue: Catalogue, slug: str, tenant: str | None = None) -> ExercisePublic:
     exercise = catalogue.exercise(slug, tenant)
     if exercise is None:
-        raise NotFound(f"no exercise '{slug}'")
+        raise NotFound(f"no exercise '{shown(slug)}'")
     return exercise_public(exercise)
 
 
@@ -169,9 +169,10 @@ def _matches_text(exercise: Exercise, needle: str) -> bool:
     return any(needle in text.casefold() for text in haystack)
 
 
-# About 128 pages of up to ~60 KB: under 8 MB.
-_pages: LRUCache[tuple[object, ...], bytes] = LRUCache(maxsize=128)
-_pages_lock = threading.Lock()
+# At most 8 MiB per worker: about 130 pages of 50 exercises (60 KB). A key holds only validated filters (known
+# ids, a search of at most 100 characters), so 1 KB each is ample.
+PAGE_CACHE_BYTES = 8 * 1024 * 1024
+_pages: ByteBudgetCache[tuple[object, ...], bytes] = ByteBudgetCache(PAGE_CACHE_BYTES, len, key_bytes=1024)
 
 
 def list_exercises(
@@ -189,12 +190,10 @@ def list_exercises(
     """One page of matching exercises as JSON (the shape of Page[ExercisePublic]). Front-ends ask for the same
     pages on every screen, so recent pages are kept per snapshot."""
     key = (catalogue.snapshot_id, phase, muscle, equipment, level, q, limit, offset, tenant)
-    with _pages_lock:
-        page = _pages.get(key)
+    page = _pages.get(key)
     if page is None:
         page = _render_page(catalogue, phase, muscle, equipment, level, q, limit, offset, tenant)
-        with _pages_lock:
-            _pages[key] = page
+        _pages.put(key, page)
     return page
 
 

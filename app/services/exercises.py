@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.db.exercises import count_exercises, insert_exercise
 from app.domain.catalogue import Catalogue
+from app.domain.errors import shown
 from app.domain.model import Dosage, Exercise, Phase
 from app.domain.vocabulary import DeclaredTag, values
 from app.errors import Conflict, Forbidden, InvalidInput
@@ -19,9 +20,13 @@ from app.services.writes import IdempotencyKey, write
 SOURCE_OF_TENANT_EXERCISES = "tenant"
 
 
-def _reject(field: str, message: str, allowed: Iterable[str] | None = None) -> InvalidInput:
+def _reject(
+    field: str, message: str, allowed: Iterable[str] | None = None, *, value: str | None = None
+) -> InvalidInput:
+    """The detail quotes the value at fault (once, shortened), the field's message says what is wrong with it."""
+    quoted = f" '{shown(value)}'" if value is not None else ""
     return InvalidInput(
-        f"{field}: {message}",
+        f"{field}: {message}{quoted}",
         errors=[FieldError(field=field, message=message)],
         allowed=sorted(allowed) if allowed is not None else None,
         code="invalid_exercise",
@@ -32,7 +37,7 @@ def _check_known(field: str, values: list[str], known: Iterable[str]) -> None:
     known = set(known)
     for index, value in enumerate(values):
         if value not in known:
-            raise _reject(f"{field}.{index}", f"unknown id '{value}'", known)
+            raise _reject(f"{field}.{index}", "unknown id", known, value=value)
 
 
 def validate(catalogue: Catalogue, data: ExerciseCreate, tenant: str) -> None:
@@ -65,7 +70,7 @@ def validate(catalogue: Catalogue, data: ExerciseCreate, tenant: str) -> None:
             continue
         linked = catalogue.exercise(slug, tenant)
         if linked is None or linked.phase is not phase:
-            raise _reject(field, f"'{slug}' is not an exercise of the {phase} phase")
+            raise _reject(field, f"not an exercise of the {phase} phase", value=slug)
     if catalogue.exercise(data.slug, tenant) is not None:
         raise Conflict(f"an exercise '{data.slug}' already exists", code="exercise_exists")
 

@@ -6,11 +6,9 @@ The shapes are those of app.schemas.plan, which documents them and against which
 """
 
 import hashlib
-import threading
 from typing import Any
 
 import orjson
-from cachetools import LRUCache
 from pydantic import ValidationError
 
 from app.config import get_settings
@@ -22,7 +20,10 @@ from app.domain.errors import DomainError
 from app.domain.model import Exercise, PhaseVariables
 from app.domain.plan import NextStep, Plan, PlannedExercise
 from app.domain.screening import Notice
+from app.errors import InvalidInput
 from app.schemas.plan import PlanRequest, ScreeningIn
+from app.schemas.problem import FieldError
+from app.services.bytecache import ByteBudgetCache
 from app.services.problems import domain_problem, pydantic_problem
 
 
@@ -242,9 +243,15 @@ def render_plan(catalogue: Catalogue, plan: Plan) -> bytes:
 
 # Recently answered plans, by snapshot and request. A plan is a pure function of the two, so a repeated request
 # (a class of clients with the same findings, a retried call) is answered without planning again.
-# 256 answers of about 40 KB: about 10 MB at most.
-_answers: LRUCache[tuple[int, domain.PlanRequest], tuple[bytes, str]] = LRUCache(maxsize=256)
-_answers_lock = threading.Lock()
+# At most 32 MiB per worker: a plan is about 40 KB, and each entry also counts REQUEST_KEY_BYTES for the request
+# it is kept under, so about 370 typical plans.
+ANSWER_CACHE_BYTES = 32 * 1024 * 1024
+# The most a request kept as a key can take in memory under the schema's limits (measured for a request at every
+# maximum, 46 KB; tests/unit/test_bytecache.py keeps it true).
+REQUEST_KEY_BYTES = 48 * 1024
+_answers: ByteBudgetCache[tuple[int, domain.PlanRequest], tuple[bytes, str]] = ByteBudgetCache(
+    ANSWER_CACHE_BYTES, lambda answer: len(answer[0]), key_bytes=REQUEST_KEY_BYTES
+)
 
 
 class ScreeningRequired(DomainError):
@@ -262,30 +269,53 @@ def make_plan(catalogue: Catalogue, request: PlanRequest, tenant: str | None = N
         )
     query = to_domain(request, tenant)
     key = (catalogue.snapshot_id, query)
-    with _answers_lock:
-        answer = _answers.get(key)
+    answer = _answers.get(key)
     if answer is None:
         plan = planner.make_plan(catalogue, query)
         answer = (render_plan(catalogue, plan), plan.status)
-        with _answers_lock:
-            _answers[key] = answer
+        _answers.put(key, answer)
     return answer
 
 
+class BatchAnswerTooLarge(InvalidInput):
+    code = "batch_answer_too_large"
+    title = "The answer to this batch would be too large"
+
+
 def make_batch(
-    catalogue: Catalogue, requests: list[dict[str, Any]], tenant: str | None = None
+    catalogue: Catalogue, requests: list[dict[str, Any]], tenant: str | None = None, *, max_answer_bytes: int
 ) -> tuple[bytes, list[str]]:
-    """Answer each request on its own: one bad request gets its problem, the others their plans."""
-    results, statuses = [], []
+    """Answer each request on its own: one bad request gets its problem, the others their plans.
+
+    The whole answer is held in memory before it is sent, so its plans may take at most `max_answer_bytes`
+    (CEPLAN_MAX_BATCH_ANSWER_BYTES); past that the batch is refused, saying how many requests fit."""
+    results, statuses, answered = [], [], 0
     for index, raw in enumerate(requests):
         item: dict[str, Any] = {"index": index, "status": 200, "plan": None, "problem": None}
         try:
             content, status = make_plan(catalogue, PlanRequest.model_validate(raw), tenant)
-            item["plan"] = orjson.Fragment(content)
-            statuses.append(status)
         except ValidationError as error:
             item |= {"status": 422, "problem": pydantic_problem(error, f"requests.{index}.").model_dump()}
         except DomainError as error:
             item |= {"status": 422, "problem": domain_problem(error, f"requests.{index}.").model_dump()}
+        else:
+            answered += len(content)
+            if answered > max_answer_bytes:
+                raise _too_large(index, max_answer_bytes)
+            item["plan"] = orjson.Fragment(content)
+            statuses.append(status)
         results.append(item)
     return orjson.dumps({"results": results}), statuses
+
+
+def _too_large(index: int, max_answer_bytes: int) -> BatchAnswerTooLarge:
+    advice = (
+        f"send at most {index} requests like these per batch"
+        if index
+        else "send this request on its own to POST /v1/plans"
+    )
+    return BatchAnswerTooLarge(
+        f"the plans for the first {index + 1} requests exceed the {max_answer_bytes} bytes a batch answer may "
+        f"hold; {advice}",
+        errors=[FieldError(field="requests", message=advice)],
+    )

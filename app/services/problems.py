@@ -36,7 +36,7 @@ def domain_problem(error: DomainError, prefix: str = "") -> Problem:
         error.code,
         error.title,
         str(error),
-        errors=[FieldError(field=field, message=str(error))] if field else None,
+        errors=[FieldError(field=field, message=error.field_message or str(error))] if field else None,
         allowed=sorted(error.allowed) if error.allowed is not None else None,
     )
 

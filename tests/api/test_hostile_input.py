@@ -1,5 +1,6 @@
 """Malformed, oversized and hostile requests get clear 4xx problems; every answer carries security headers."""
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -10,6 +11,9 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.db.engine import make_engine
 from app.main import create_app
+from app.schemas.catalogue import EXERCISE_EXAMPLE
+from app.schemas.templates import EXAMPLE_MODES
+from app.services.accounts import create_key
 
 PROBLEM = "application/problem+json"
 SQUAT = {"type": "overhead_squat", "findings": [{"compensation": "knees_move_inward", "side": "bilateral"}]}
@@ -133,8 +137,6 @@ def test_failed_key_attempts_are_rate_limited_per_client(limited_client: TestCli
 
 def test_writes_get_503_with_retry_after_while_the_database_is_down(writable_settings: Settings) -> None:
     with TestClient(create_app(writable_settings)) as client:
-        from app.services.accounts import create_key
-
         engine = make_engine(writable_settings.database_url)
         key = create_key(engine, "downtime").key
         engine.dispose()
@@ -169,5 +171,218 @@ def test_the_failure_counter_works_in_memory_and_in_redis_for_several_workers(st
 def test_nul_characters_in_text_are_422_on_every_database(client: TestClient) -> None:
     body = {"assessments": [SQUAT], "screening": {"pain_locations": ["left\x00knee"]}}
     response = client.post("/v1/plans", json=body)
+    _refused(response, "screening.pain_locations.0", "U+0000")
+
+
+def _refused(response: Any, field: str, message: str) -> None:
     _problem(response, 422, "validation_error")
-    assert response.json()["errors"][0]["field"] == "screening.pain_locations"
+    errors = response.json()["errors"]
+    assert [e["field"] for e in errors] == [field], errors
+    assert message in errors[0]["message"], errors
+
+
+@pytest.fixture(scope="module")
+def write_key(writable_settings: Settings) -> str:
+    engine = make_engine(writable_settings.database_url)
+    key = create_key(engine, "hostile").key
+    engine.dispose()
+    return key
+
+
+def _exercise(slug: str, **changes: Any) -> dict[str, Any]:
+    return {**EXERCISE_EXAMPLE, "slug": slug, **changes}
+
+
+def _template_draft(**warm_up: Any) -> dict[str, Any]:
+    modes = copy.deepcopy(EXAMPLE_MODES)
+    modes["warm_up"] = {**modes["warm_up"], **warm_up}  # type: ignore[dict-item]
+    return {"modes": modes}
+
+
+OVERLONG_WRITES = [
+    ("/v1/exercises", _exercise("long_1", instructions=["x" * 501]), "instructions.0", "at most 500 characters"),
+    ("/v1/exercises", _exercise("long_2", instructions=["Stand."] * 21), "instructions", "at most 20 items"),
+    ("/v1/exercises", _exercise("long_3", cues=["x" * 201]), "cues.0", "at most 200 characters"),
+    ("/v1/exercises", _exercise("long_4", name="x" * 121), "name", "at most 120 characters"),
+    ("/v1/exercises", _exercise("long_5", description="x" * 1001), "description", "at most 1000 characters"),
+    ("/v1/exercises", _exercise("long_6", targets=["x" * 81]), "targets.0", "at most 80 characters"),
+    ("/v1/plan-templates", {"slug": "long_t", "title": "x" * 121}, "title", "at most 120 characters"),
+    ("/v1/plan-templates", {"slug": "long_t", "title": "T", "description": "x" * 1001}, "description", "at most 1000"),
+    (
+        "/v1/plan-templates/hostile_t/versions",
+        _template_draft(frequency_per_week="x" * 61),
+        "modes.warm_up.frequency_per_week",
+        "at most 60 characters",
+    ),
+    (
+        "/v1/plans",
+        {"assessments": [SQUAT], "screening": {"pain_locations": ["x" * 101]}},
+        "screening.pain_locations.0",
+        "at most 100 characters",
+    ),
+    (
+        "/v1/plans",
+        {"assessments": [SQUAT], "screening": {"pain_locations": ["knee"] * 11}},
+        "screening.pain_locations",
+        "at most 10 items",
+    ),
+    (
+        "/v1/analyses",
+        {"assessments": [SQUAT], "screening": {"conditions": ["x" * 81]}},
+        "screening.conditions.0",
+        "at most 80 characters",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field", "message"), OVERLONG_WRITES)
+def test_every_write_refuses_text_and_lists_over_their_documented_maximum(
+    writable_client: TestClient, write_key: str, path: str, body: dict[str, Any], field: str, message: str
+) -> None:
+    _refused(writable_client.post(path, json=body, headers={"X-API-Key": write_key}), field, message)
+
+
+def test_an_exercise_at_every_maximum_is_accepted(writable_client: TestClient, write_key: str) -> None:
+    longest = _exercise(
+        "hostile_longest",
+        name="N" * 120,
+        description="D" * 1000,
+        instructions=["S" * 500] * 20,
+        cues=["C" * 200] * 10,
+    )
+    created = writable_client.post("/v1/exercises", json=longest, headers={"X-API-Key": write_key})
+    assert created.status_code == 201, created.text
+    assert created.json()["instructions"] == ["S" * 500] * 20
+
+
+HIDDEN = [
+    ("\n", "U+000A"),
+    ("\t", "U+0009"),
+    ("\x1b[2J", "U+001B"),
+    ("\x85", "U+0085"),
+    ("\u2028", "U+2028"),
+    ("\u202e", "U+202E"),
+    ("\u2066", "U+2066"),
+]
+
+
+@pytest.mark.parametrize(("character", "named"), HIDDEN, ids=[named for _, named in HIDDEN])
+def test_control_and_bidi_override_characters_are_refused_naming_the_field(
+    writable_client: TestClient, write_key: str, character: str, named: str
+) -> None:
+    auth = {"X-API-Key": write_key}
+    writes = [
+        ("/v1/exercises", _exercise("hidden_ex", name=f"Bridge{character}"), "name"),
+        ("/v1/exercises", _exercise("hidden_ex", instructions=["Lie down.", f"Lift{character}"]), "instructions.1"),
+        ("/v1/exercises", _exercise("hidden_ex", cues=[f"Ribs{character}down"]), "cues.0"),
+        ("/v1/plan-templates", {"slug": "hidden_t", "title": f"Acme{character}"}, "title"),
+        (
+            "/v1/plans",
+            {"assessments": [SQUAT], "screening": {"pain_locations": [f"knee{character}"]}},
+            "screening.pain_locations.0",
+        ),
+    ]
+    for path, body, field in writes:
+        _refused(writable_client.post(path, json=body, headers=auth), field, named)
+    if character != "\n":  # a description may hold paragraphs
+        body = {"slug": "hidden_t", "title": "T", "description": f"One.{character}Two."}
+        _refused(writable_client.post("/v1/plan-templates", json=body, headers=auth), "description", named)
+
+
+def test_descriptions_may_hold_paragraphs_and_names_may_hold_direction_marks(
+    writable_client: TestClient, write_key: str
+) -> None:
+    body = _exercise("marked_ex", name="\u05d2\u05e9\u05e8 \u200f2", description="First.\n\nSecond.")
+    created = writable_client.post("/v1/exercises", json=body, headers={"X-API-Key": write_key})
+    assert created.status_code == 201, created.text
+    assert created.json()["description"] == "First.\n\nSecond."
+
+
+def test_a_batch_whose_answer_would_pass_the_cap_is_refused_saying_how_many_fit(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        one_plan = len(client.post("/v1/plans", json={"assessments": [SQUAT]}).content)
+    capped = settings.model_copy(update={"max_batch_answer_bytes": one_plan * 5 // 2})
+    with TestClient(create_app(capped)) as client:
+        two = client.post("/v1/plans/batch", json={"requests": [{"assessments": [SQUAT]}] * 2})
+        assert two.status_code == 200 and [r["status"] for r in two.json()["results"]] == [200, 200]
+        three = client.post("/v1/plans/batch", json={"requests": [{"assessments": [SQUAT]}] * 3})
+        _problem(three, 422, "batch_answer_too_large")
+        assert three.json()["errors"] == [
+            {"field": "requests", "message": "send at most 2 requests like these per batch"}
+        ]
+    alone = settings.model_copy(update={"max_batch_answer_bytes": one_plan - 1})
+    with TestClient(create_app(alone)) as client:
+        single = client.post("/v1/plans/batch", json={"requests": [{"assessments": [SQUAT]}]})
+        _problem(single, 422, "batch_answer_too_large")
+        assert "on its own to POST /v1/plans" in single.json()["detail"]
+
+
+LONG_ID = "q" * 80
+UNKNOWN_IDS = [
+    ("POST", "/v1/plans", {"assessments": [SQUAT], "screening": {"conditions": [LONG_ID]}}, "unknown_condition"),
+    ("POST", "/v1/plans", {"assessments": [SQUAT], "preferences": {"equipment": [LONG_ID]}}, "unknown_equipment"),
+    ("POST", "/v1/analyses", {"assessments": [SQUAT], "ruleset": LONG_ID}, "unknown_ruleset"),
+    (
+        "POST",
+        "/v1/plans",
+        {"assessments": [{"type": "overhead_squat", "findings": [{"compensation": LONG_ID}]}]},
+        "unknown_compensation",
+    ),
+    ("POST", "/v1/exercises", _exercise("echo_ex", targets=[LONG_ID]), "invalid_exercise"),
+    ("POST", "/v1/exercises", _exercise("echo_ex", regression=LONG_ID), "invalid_exercise"),
+    ("GET", f"/v1/exercises?muscle={LONG_ID}", None, "invalid_filter"),
+    ("GET", f"/v1/exercises/{LONG_ID}", None, "not_found"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "code"), UNKNOWN_IDS)
+def test_an_unknown_value_is_quoted_once_and_shortened(
+    writable_client: TestClient, write_key: str, method: str, path: str, body: Any, code: str
+) -> None:
+    answer = writable_client.request(method, path, json=body, headers={"X-API-Key": write_key})
+    assert answer.status_code in (404, 422) and answer.json()["code"] == code, answer.text
+    assert answer.text.count("q" * 64 + "\u2026") == 1, answer.text
+    assert "q" * 65 not in answer.text
+
+
+def test_pain_locations_at_their_maximum_reach_the_referral_once(client: TestClient) -> None:
+    places = [f"{side} {'x' * 90}"[:100] for side in "abcdefghij"]
+    answer = client.post(
+        "/v1/plans", json={"assessments": [SQUAT], "screening": {"current_pain": True, "pain_locations": places}}
+    )
+    assert answer.status_code == 200 and answer.json()["status"] == "referral"
+    assert [answer.text.count(place) for place in places] == [1] * 10  # in the reason the clinician reads
+
+
+@pytest.mark.parametrize("version", ["1_0", "+1", " 1", "1.0", "1e1", "\u0661"])
+def test_a_version_in_the_path_is_plain_digits_or_422(client: TestClient, version: str) -> None:
+    answer = client.get(f"/v1/plan-templates/nasm_cex_standard/versions/{quote(version)}")
+    _refused(answer, "path.version", "plain decimal digits")
+    assert client.get("/v1/plan-templates/nasm_cex_standard/versions/1").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("/v1/plan-templates/nasm_cex_standard/diff?from=1&from=2&to=2", "query.from"),
+        ("/v1/plan-templates/nasm_cex_standard/diff?from=1&to=2&to=1", "query.to"),
+        ("/v1/plan-templates/nasm_cex_standard/diff?from=1_0&to=2", "query.from"),
+        ("/v1/plan-templates/nasm_cex_standard/diff?from=1&to=2&form=1", "query.form"),
+        ("/v1/exercises?limit=1_0", "query.limit"),
+        ("/v1/exercises?level=+1", "query.level"),
+        ("/v1/exercises?phase=inhibit&phase=activate", "query.phase"),
+        ("/v1/exercises?muscle=gluteus_medius&muscle=adductors", "query.muscle"),
+        ("/v1/exercises?q=a&q=b", "query.q"),
+        ("/v1/exercises?offset=0&offset=50", "query.offset"),
+    ],
+)
+def test_a_single_valued_query_parameter_is_given_once_in_plain_digits(
+    client: TestClient, query: str, field: str
+) -> None:
+    _refused(client.get(query), field, "")
+
+
+def test_the_diff_still_compares_two_versions(client: TestClient) -> None:
+    diff = client.get("/v1/plan-templates/extended_holds/diff?from=1&to=1")
+    assert diff.status_code == 200, diff.text
+    assert diff.json()["from_version"] == 1 and diff.json()["changes"] == []

@@ -130,3 +130,40 @@ def test_the_plan_answer_matches_its_schema(spec: dict[str, Any], client: TestCl
     for example in _request_examples(spec, "/v1/plans", "post"):
         answer = client.post("/v1/plans", json=example).json()
         _validator(spec, _response_schema(spec, "/v1/plans", "post", 200)).validate(answer)
+
+
+def _unbounded(spec: dict[str, Any], schema: dict[str, Any], where: str, seen: frozenset[str]) -> list[str]:
+    """Every place in an input schema a caller could fill without limit (a string without maxLength, an array
+    without maxItems) and, in a body, a string without the printable-text pattern."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        target = spec["components"]["schemas"][name]
+        return [] if name in seen else _unbounded(spec, target, where, seen | {name})
+    found = [
+        problem
+        for key in ("anyOf", "oneOf", "allOf")
+        for option in schema.get(key, [])
+        for problem in _unbounded(spec, option, where, seen)
+    ]
+    if schema.get("type") == "string" and "enum" not in schema and "const" not in schema:
+        needed = ("maxLength", "pattern") if " body" in where else ("maxLength",)
+        found += [f"{where}: no {key}" for key in needed if key not in schema]
+    if schema.get("type") == "array":
+        found += [] if "maxItems" in schema else [f"{where}: no maxItems"]
+        found += _unbounded(spec, schema.get("items", {}), f"{where}[]", seen)
+    for name, field in schema.get("properties", {}).items():
+        found += _unbounded(spec, field, f"{where}.{name}", seen)
+    return found
+
+
+def test_every_string_and_list_a_request_may_send_has_a_documented_maximum(spec: dict[str, Any]) -> None:
+    unbounded = []
+    for method, path, op in _operations(spec):
+        where = f"{method.upper()} {path}"
+        body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        if body:
+            unbounded += _unbounded(spec, body, f"{where} body", frozenset())
+        for parameter in op.get("parameters", []):
+            if parameter["in"] in ("query", "path"):
+                unbounded += _unbounded(spec, parameter["schema"], f"{where} {parameter['name']}", frozenset())
+    assert unbounded == [], "\n".join(unbounded)

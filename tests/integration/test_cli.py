@@ -6,9 +6,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
-from app.config import Settings
+from app.cli import cli
+from app.config import Settings, get_settings
+from app.db.engine import make_engine
+from app.services.accounts import list_keys
 from tests.conftest import SEED_DIR, status_within
 
 
@@ -69,3 +74,21 @@ def test_every_command_explains_itself() -> None:
             [sys.executable, "-m", "app.cli", *command, "--help"], capture_output=True, text=True, check=True
         )
         assert "Usage" in result.stdout
+
+
+@pytest.mark.parametrize("tenant", ["", "shared", "Acme", "acme gym", "acme-gym", "a", "_acme", "x" * 65, "acme\n"])
+def test_apikey_create_refuses_a_tenant_name_that_is_not_a_slug_or_is_reserved(
+    writable_settings: Settings, monkeypatch: pytest.MonkeyPatch, tenant: str
+) -> None:
+    monkeypatch.setenv("CEPLAN_DATABASE_URL", writable_settings.database_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["apikey", "create", "--tenant", tenant])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""  # no key was printed
+    assert ("reserved" if tenant == "shared" else "is not a slug") in result.stderr
+    engine = make_engine(writable_settings.database_url)
+    assert tenant not in {owner for _prefix, owner, _read_only, _revoked in list_keys(engine)}
+    engine.dispose()
