@@ -98,7 +98,9 @@ class Settings(BaseSettings):
         "descriptor limit (ulimit -n) above it.",
     )
     max_header_bytes: int = Field(
-        default=16_384,
+        # The longest valid request line (every query parameter at its documented maximum, percent-encoded) is
+        # about 41 KB: the head limit must let every valid request through, and still refuses a megabyte key.
+        default=65_536,
         ge=1024,
         description="Largest request line plus headers; a larger one gets 431 and the connection is closed.",
     )

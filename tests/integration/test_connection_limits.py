@@ -223,3 +223,26 @@ def test_logs_are_on_stdout() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True)
     assert json.loads(done.stdout)["message"] == "to stdout" and done.stderr == ""
+
+
+def test_the_default_head_limit_lets_the_longest_valid_request_through() -> None:
+    """Every query parameter of the exercise search at its documented maximum, in the widest characters
+    (four UTF-8 bytes, each percent-encoded), still fits the default head limit with room for headers."""
+    from urllib.parse import urlencode
+
+    from app.config import Settings
+    from app.schemas.catalogue import MAX_EQUIPMENT_FILTERS, EquipmentFilter, ExerciseQuery
+
+    widest = "\U0010ffff"
+    fields = ExerciseQuery.model_fields
+
+    def longest(name: str) -> str:
+        return widest * next(m.max_length for m in fields[name].metadata if hasattr(m, "max_length"))
+
+    equipment = [("equipment", widest * EquipmentFilter.__metadata__[0].max_length)] * MAX_EQUIPMENT_FILTERS
+    query = urlencode(
+        [*equipment, ("muscle", longest("muscle")), ("q", longest("q")), ("phase", "integrate"), ("level", "3")]
+        + [("limit", "200"), ("offset", "1000000")]
+    )
+    request_line = f"GET /v1/exercises?{query} HTTP/1.1\r\n"
+    assert len(request_line.encode()) + 4096 < Settings().max_header_bytes
