@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
+from typing import Any
 
 import httpx
 import pytest
@@ -231,18 +232,29 @@ def test_the_default_head_limit_lets_the_longest_valid_request_through() -> None
     from urllib.parse import urlencode
 
     from app.config import Settings
-    from app.schemas.catalogue import MAX_EQUIPMENT_FILTERS, EquipmentFilter, ExerciseQuery
+    from app.main import create_app
 
+    spec = create_app(Settings()).openapi()
+    parameters = {p["name"]: p["schema"] for p in spec["paths"]["/v1/exercises"]["get"]["parameters"]}
     widest = "\U0010ffff"
-    fields = ExerciseQuery.model_fields
 
-    def longest(name: str) -> str:
-        return widest * next(m.max_length for m in fields[name].metadata if hasattr(m, "max_length"))
+    def longest(schema: dict[str, Any]) -> str:
+        text = next(s for s in schema.get("anyOf", [schema]) if s.get("type") in ("string", "array"))
+        if text["type"] == "array":
+            return widest * int(text["items"]["maxLength"])
+        return widest * int(text["maxLength"])
 
-    equipment = [("equipment", widest * EquipmentFilter.__metadata__[0].max_length)] * MAX_EQUIPMENT_FILTERS
+    equipment = parameters["equipment"]["anyOf"][0]
     query = urlencode(
-        [*equipment, ("muscle", longest("muscle")), ("q", longest("q")), ("phase", "integrate"), ("level", "3")]
-        + [("limit", "200"), ("offset", "1000000")]
+        [
+            *[("equipment", longest(equipment))] * int(equipment["maxItems"]),
+            ("muscle", longest(parameters["muscle"])),
+            ("q", longest(parameters["q"])),
+            ("phase", "integrate"),
+            ("level", "3"),
+            ("limit", "200"),
+            ("offset", "1000000"),
+        ]
     )
     request_line = f"GET /v1/exercises?{query} HTTP/1.1\r\n"
     assert len(request_line.encode()) + 4096 < Settings().max_header_bytes
