@@ -610,7 +610,10 @@ def main(argv: list[str] | None = None) -> int:
         run = uuid.uuid4().hex[:6]
         keys = [create_api_key(url, f"soak_{run}_{tenant}") for tenant in ("gym_a", "gym_b")]
         hostile_key = create_api_key(url, f"soak_{run}_hostile")
-        with LiveServer(url, folder / "server.log") as server:
+        # The two tenants write at a rate no gym does (hundreds of templates a minute): quotas past what they reach
+        # in a run, so every write of theirs is one the server must take; the hostile tenant fills them if it can.
+        quotas = {"max_templates_per_tenant": "2000", "max_exercises_per_tenant": "2000"}
+        with LiveServer(url, folder / "server.log", **quotas) as server:
             code = asyncio.run(soak(server, keys, hostile_key, args))
             if code:
                 say("server log (last lines):")
