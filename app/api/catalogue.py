@@ -125,7 +125,8 @@ def create_exercise(
     engine = request.app.state.engine
     created = exercise_service.create_exercise(engine, store.get(principal.tenant), data, principal, quota, idempotency)
     fresh = store.catch_up(principal.tenant)
-    response.headers[CATALOGUE_VERSION_HEADER] = str(fresh.revision)  # the revision that holds the new exercise
+    if fresh.exercise(data.slug, principal.tenant) is not None:  # not when the refresh after the commit failed
+        response.headers[CATALOGUE_VERSION_HEADER] = str(fresh.revision)  # the revision that holds the new exercise
     say_if_replayed(response, idempotency)
     return created
 

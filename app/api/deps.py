@@ -31,7 +31,9 @@ class Caller:
 
     @property
     def tenant(self) -> str | None:
-        return self.principal.tenant if self.principal else None
+        """The tenant whose own exercises and templates the answer may hold: None for a caller whose tenant has
+        none, who sees the shared catalogue as an anonymous caller does (and shares its remembered answers)."""
+        return self.catalogue.owner
 
 
 async def get_caller(request: Request) -> Caller:

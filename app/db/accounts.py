@@ -36,6 +36,12 @@ def tenant_id(session: Session, slug: str) -> int | None:
     return session.exec(select(t.Tenant.id).where(t.Tenant.slug == slug)).first()
 
 
+def lock_tenant(session: Session, owner_id: int) -> None:
+    """Hold the tenant's row until commit: a count against a quota then cannot race another create (PostgreSQL;
+    SQLite's writers already take turns)."""
+    session.exec(select(t.Tenant.id).where(t.Tenant.id == owner_id).with_for_update()).first()
+
+
 def bump_tenant_revision(session: Session, owner_id: int) -> None:
     """Count one more change of the tenant's own templates or exercises: snapshots re-read that tenant's part
     alone. An atomic UPDATE, so concurrent writers never lose an increment."""

@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from app.db import tables as t
-from app.db.accounts import bump_tenant_revision
+from app.db.accounts import bump_tenant_revision, lock_tenant
 
 
 def _ids(session: Session, table: Any, slugs: list[str]) -> list[int]:
@@ -25,6 +25,8 @@ def _exercise_id(session: Session, slug: str | None, owner_id: int) -> int | Non
 
 
 def count_exercises(session: Session, owner_id: int) -> int:
+    """How many exercises the tenant owns, with its row locked so that concurrent creates count in turn."""
+    lock_tenant(session, owner_id)
     return session.exec(select(func.count()).select_from(t.Exercise).where(t.Exercise.tenant_id == owner_id)).one()
 
 

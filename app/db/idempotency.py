@@ -12,7 +12,11 @@ KEPT_FOR = timedelta(hours=24)
 
 
 def find(session: Session, owner_id: int, key: str) -> t.IdempotentWrite | None:
-    query = select(t.IdempotentWrite).where(t.IdempotentWrite.tenant_id == owner_id, t.IdempotentWrite.key == key)
+    """The key's stored answer, unless it is older than KEPT_FOR (then the key is new again)."""
+    fresh = col(t.IdempotentWrite.created_at) >= datetime.now(UTC) - KEPT_FOR
+    query = select(t.IdempotentWrite).where(
+        t.IdempotentWrite.tenant_id == owner_id, t.IdempotentWrite.key == key, fresh
+    )
     return session.exec(query).first()
 
 

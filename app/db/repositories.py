@@ -125,6 +125,7 @@ class StoredCatalogue:
             exercises=[*self.shared.exercises.values(), *part.exercises],
             templates=[*self.shared_templates, *part.templates],
             default_template=self.shared.default_template,
+            owner=tenant,
             **self.parts,
         )
 

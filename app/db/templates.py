@@ -7,7 +7,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, or_, select
 
 from app.db import tables as t
-from app.db.accounts import bump_tenant_revision, tenant_id
+from app.db.accounts import bump_tenant_revision, lock_tenant, tenant_id
 
 __all__ = ["tenant_id"]
 
@@ -49,6 +49,8 @@ def create_template(session: Session, owner_id: int, slug: str, title: str, desc
 
 
 def count_templates(session: Session, owner_id: int) -> int:
+    """How many templates the tenant owns, with its row locked so that concurrent creates count in turn."""
+    lock_tenant(session, owner_id)
     return session.exec(select(func.count()).select_from(TemplateRow).where(TemplateRow.tenant_id == owner_id)).one()
 
 

@@ -71,6 +71,7 @@ class Catalogue:
     safety: ExerciseSafety | None = None
     mobility_tests: tuple[MobilityTest, ...] = ()
     shared_revision: int = 0  # of the seeded knowledge alone: what answers that hold nothing of a tenant depend on
+    owner: str | None = None  # the tenant whose view this is; None for the shared catalogue
     # Unique in this process, unlike `revision` (two databases may share a revision number).
     snapshot_id: int = field(default_factory=lambda: next(_SNAPSHOT_IDS))
 
@@ -93,6 +94,7 @@ class Catalogue:
         default_template: str = "",
         safety: ExerciseSafety | None = None,
         mobility_tests: Iterable[MobilityTest] = (),
+        owner: str | None = None,
     ) -> "Catalogue":
         versions: dict[tuple[str | None, str], list[TemplateVersion]] = {}
         for version in templates:
@@ -119,6 +121,7 @@ class Catalogue:
             custom_exercises=custom,
             safety=safety,
             mobility_tests=tuple(mobility_tests),
+            owner=owner,
         )
 
     @cached_property

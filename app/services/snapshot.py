@@ -31,7 +31,7 @@ class CatalogueStore:
         self._check_interval = check_interval
         self._stored: StoredCatalogue | None = None
         self._loader = CatalogueLoader()  # guarded by _lock, like _stored
-        self._refresh_started = 0.0  # time.monotonic() when the last refresh began
+        self._refreshed_from = 0.0  # time.monotonic() when the last successful refresh began
         self._lock = threading.Lock()
         # tenant -> (the view's revision, the view); one entry per tenant, so a stale view is replaced, not kept.
         self._views: LRUCache[str, tuple[int, Catalogue]] = LRUCache(maxsize=tenant_views)
@@ -70,8 +70,8 @@ class CatalogueStore:
         asked = time.monotonic()
         try:
             with self._lock:
-                if self._stored is None or self._refresh_started < asked:
-                    self._refresh_locked(force=False)
+                if self._stored is None or self._refreshed_from < asked:
+                    self._refresh_locked(force=False, strict=True)
         except Exception:
             if self._stored is None:
                 raise
@@ -83,8 +83,9 @@ class CatalogueStore:
         with self._lock:
             return self._refresh_locked(force)
 
-    def _refresh_locked(self, force: bool) -> StoredCatalogue:
-        self._refresh_started = time.monotonic()
+    def _refresh_locked(self, force: bool, strict: bool = False) -> StoredCatalogue:
+        """`strict`: raise when the database cannot be read, rather than keep serving the last snapshot."""
+        started = time.monotonic()
         if force:
             self._loader = CatalogueLoader()
         stored = self._stored
@@ -92,9 +93,11 @@ class CatalogueStore:
             with Session(self._engine) as session:
                 stored = self._stored = self._loader.load(session)
         except SQLAlchemyError:
-            if stored is None:
+            if stored is None or strict:
                 raise
             logger.warning("catalogue database unreachable; serving revision %s", stored.shared.revision)
+            return stored
+        self._refreshed_from = started
         return stored
 
     def start_watching(self) -> None:

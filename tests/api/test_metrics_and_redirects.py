@@ -95,8 +95,8 @@ def test_redirects_use_the_public_url_when_set(settings: Settings) -> None:
 @pytest.mark.parametrize("path", ["//evil.example/", "/no/such/path/", "/v1/plans/"])
 def test_no_redirect_to_another_host_or_to_nothing(fresh: TestClient, path: str) -> None:
     answer = fresh.get(path, headers={"Host": "evil.example"})
-    if answer.status_code == 307:  # /v1/plans/ -> /v1/plans (a POST route: GET is then 405 there)
-        assert answer.headers["Location"] == path.rstrip("/")
-    else:
+    if path == "/v1/plans/":  # -> /v1/plans (a POST route: GET is then 405 there)
+        assert answer.status_code == 307 and answer.headers["Location"] == "/v1/plans"
+    else:  # never a Location naming another host (//evil.example), nor one for a path no route serves
         assert answer.status_code == 404 and answer.json()["code"] == "not_found"
         assert "location" not in answer.headers

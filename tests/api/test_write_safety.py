@@ -5,13 +5,16 @@ tenant's quotas stop one key from storing without bound. Real threads for the ra
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import col, update
 
 from app.config import Settings
-from app.db.engine import make_engine
+from app.db.engine import make_engine, session_scope
+from app.db.tables import IdempotentWrite
 from app.main import create_app
 from app.schemas.catalogue import EXERCISE_EXAMPLE
 from app.schemas.templates import EXAMPLE_MODES
@@ -106,6 +109,23 @@ def test_a_key_sent_with_another_request_is_refused(
     assert respaced.status_code == 201 and respaced.headers["Idempotent-Replayed"] == "true"
 
 
+def test_a_key_is_forgotten_after_a_day(
+    writable_client: TestClient, keys: dict[str, dict[str, str]], writable_settings: Settings
+) -> None:
+    headers = keys["safe_gym"] | _key()
+    body = {"slug": "safe_aged", "title": "Aged"}
+    assert writable_client.post(TEMPLATES, headers=headers, json=body).status_code == 201
+    engine = make_engine(writable_settings.database_url)
+    with session_scope(engine) as session:  # the stored answer is now older than a day
+        aged = datetime.now(UTC) - timedelta(hours=25)
+        stored = col(IdempotentWrite.key) == headers["Idempotency-Key"]
+        session.exec(update(IdempotentWrite).where(stored).values(created_at=aged))
+    engine.dispose()
+    # The same key is a new request again: the create runs, and meets the template it made a day ago.
+    again = writable_client.post(TEMPLATES, headers=headers, json=body)
+    assert again.status_code == 409 and again.json()["code"] == "template_exists"
+
+
 def test_keys_belong_to_their_tenant(writable_client: TestClient, keys: dict[str, dict[str, str]]) -> None:
     key = _key()
     mine = writable_client.post(TEMPLATES, headers=keys["safe_gym"] | key, json={"slug": "safe_own", "title": "A"})
@@ -143,6 +163,7 @@ def test_concurrent_retries_with_one_key_make_one_draft(
         thread.join()
     assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers]
     assert {a.json()["version"] for a in answers} == {1}
+    assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == ["", *["true"] * 5]
     versions = writable_client.get(f"{TEMPLATES}/{slug}/versions", headers=keys["safe_gym"]).json()
     assert len(versions) == 1
 
@@ -207,3 +228,17 @@ def test_a_tenants_write_shows_nothing_to_anyone_else(
     # The writer's own exercise reads do change, and so do its own validators.
     assert writable_client.get("/v1/exercises", headers=keys["safe_gym"]).headers["ETag"] != mine
     assert writable_client.get("/v1/muscles", headers=keys["safe_gym"]).headers["ETag"] == before["muscles"]
+
+
+def test_a_tenant_with_nothing_of_its_own_shares_the_anonymous_answers(
+    writable_client: TestClient, writable_settings: Settings
+) -> None:
+    """Its view is the shared catalogue: the same validators, and the same remembered answers (keyed by the
+    view's owner, not the caller), rather than a copy of each per tenant."""
+    engine = make_engine(writable_settings.database_url)
+    headers = {"X-API-Key": create_key(engine, "empty_gym").key}
+    engine.dispose()
+    anonymous = writable_client.get("/v1/exercises", params={"limit": 3})
+    keyed = writable_client.get("/v1/exercises", params={"limit": 3}, headers=headers)
+    assert keyed.headers["ETag"] == anonymous.headers["ETag"] and keyed.content == anonymous.content
+    assert keyed.headers["Cache-Control"].startswith("private")  # still a keyed answer to the caches between
