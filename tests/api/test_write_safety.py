@@ -242,3 +242,28 @@ def test_a_tenant_with_nothing_of_its_own_shares_the_anonymous_answers(
     keyed = writable_client.get("/v1/exercises", params={"limit": 3}, headers=headers)
     assert keyed.headers["ETag"] == anonymous.headers["ETag"] and keyed.content == anonymous.content
     assert keyed.headers["Cache-Control"].startswith("private")  # still a keyed answer to the caches between
+
+
+def test_one_tenants_concurrent_creates_with_keys_all_succeed(
+    writable_client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    """Each create claims its key (a row referring to the tenant) and then counts against a quota with the
+    tenant's row held: with FOR UPDATE two such writers deadlocked on PostgreSQL (503s in the soak)."""
+    start, answers = threading.Barrier(8), []
+
+    def create(worker: int) -> None:
+        start.wait()
+        for n in range(3):
+            body = {"slug": f"safe_busy_{worker}_{n}", "title": "Busy"}
+            answers.append(writable_client.post(TEMPLATES, headers=keys["other_gym"] | _key(), json=body).status_code)
+            exercise = {**EXERCISE_EXAMPLE, "slug": f"safe_busy_{worker}_{n}", "name": "Busy"}
+            answers.append(
+                writable_client.post("/v1/exercises", headers=keys["other_gym"] | _key(), json=exercise).status_code
+            )
+
+    threads = [threading.Thread(target=create, args=(worker,)) for worker in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [201] * 48
