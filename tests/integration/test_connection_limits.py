@@ -98,6 +98,7 @@ def test_headers_trickled_in_are_cut_after_the_head_timeout(server: LiveServer) 
         elapsed = time.monotonic() - started
     status, body = status_and_problem(answer)
     assert status == 408 and body["code"] == "request_timeout"
+    assert body["detail"] == "the request line and headers took too long"  # this timer, not another 408
     assert HEAD_TIMEOUT - 0.1 <= elapsed < HEAD_TIMEOUT + 2
 
 
@@ -116,6 +117,7 @@ def test_a_body_that_stops_arriving_gets_408(server: LiveServer) -> None:
         elapsed = time.monotonic() - started
     status, body = status_and_problem(answer)
     assert status == 408 and body["code"] == "request_timeout"
+    assert body["detail"] == "the request body stopped arriving"  # this timer, not another 408
     assert BODY_TIMEOUT - 0.1 <= elapsed < BODY_TIMEOUT + 2
 
 
@@ -145,7 +147,7 @@ def test_a_connection_that_never_speaks_is_closed(server: LiveServer) -> None:
     with closing(connect(server)) as sock:
         started = time.monotonic()
         assert read_until_closed(sock) == b""
-        assert time.monotonic() - started < KEEP_ALIVE + 2
+        assert KEEP_ALIVE - 0.1 <= time.monotonic() - started < KEEP_ALIVE + 2  # closed by the timer, not at once
 
 
 def test_headers_over_the_limit_arriving_in_pieces_get_431(server: LiveServer) -> None:
